@@ -1,0 +1,27 @@
+//! # portolan-model
+//!
+//! The vocabulary every part of Portolan speaks: what a scan should do ([`ScanPlan`]), what happened while it
+//! ran ([`ScanEvent`]) and what it found ([`ScanReport`]).
+//!
+//! Invariants:
+//! - No I/O and no dependency on any other Portolan crate: the desktop app, the store and the report writers
+//!   can all use these types without linking the packet code.
+//! - Everything is `serde`-serialisable; the JSON shape of [`ScanEvent`] is the `--stream-json` contract and
+//!   of [`ScanReport`] the `-oJ` contract (see `docs/json-schema.md`), so renaming a field is a breaking change.
+//! - Strings that came from the network (banners, hostnames) are stored verbatim; escaping is the job of each
+//!   writer.
+
+pub mod event;
+pub mod plan;
+pub mod port;
+pub mod report;
+
+pub use event::{EventBody, ScanEvent};
+pub use plan::{
+    DiscoveryMode, DnsMode, Outputs, PortSelection, ScanPlan, ScanType, Timing, TimingTemplate,
+};
+pub use port::{PortRange, PortSpec, PortState, Protocol, Reason};
+pub use report::{
+    Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, PortReport,
+    RunStats, ScanInfo, ScanReport, Service, Times,
+};
