@@ -342,7 +342,7 @@ mod tests {
     fn parses_nmap_forms() {
         let s = PortSpec::parse("1-100,T:443,U:53").unwrap();
         assert_eq!(s.count(Protocol::Tcp), 101);
-        assert_eq!(s.count(Protocol::Udp), 101);
+        assert_eq!(s.count(Protocol::Udp), 100, "U:53 lies inside 1-100");
         assert_eq!(s.tcp.len(), 2);
         // Unprefixed items apply to every protocol; T:443 goes to TCP only.
         let s = PortSpec::parse("T:443,80,U:53").unwrap();
