@@ -1,1 +1,2 @@
-//! placeholder
+//! placeholder (lead is writing the engine)
+pub mod targets;
