@@ -1,2 +1,23 @@
-//! placeholder (lead is writing the engine)
+//! # portolan-engine
+//!
+//! The scheduler: target expansion, host groups, discovery, port scans, timing. This foundation holds the
+//! unprivileged half — TCP connect discovery and the connect scan (`-sT`) over tokio — with adaptive
+//! concurrency (a congestion window), RTT-based timeouts and adaptive retransmission.
+//!
+//! Invariants:
+//! - The engine never prints. Everything it learns leaves as [`portolan_model::EventBody`] values on a channel,
+//!   in the order established; the session stamps and distributes them.
+//! - Target expansion is lazy: memory does not grow with the size of a network, only with a host group.
+//! - Every scheduler loop ends: each probe has a bounded number of tries, each try a bounded timeout.
+//! - The open-files limit is raised to its hard limit and never exceeded (no EMFILE failures).
+
+pub mod connect;
+pub mod dns;
+pub mod rtt;
+pub mod scan;
+pub mod source;
 pub mod targets;
+pub mod window;
+
+pub use connect::Cancel;
+pub use scan::{EngineError, EngineInput, ServiceNamer, Summary, run};

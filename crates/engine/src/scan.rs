@@ -1,0 +1,281 @@
+//! One scan from plan to events: targets in host groups -> discovery -> connect scan -> reverse DNS.
+
+use crate::connect::{self, Cancel, Fact, HostCtx, Mode, SchedConfig};
+use crate::dns::Dns;
+use crate::source::{SourceError, Target, TargetSource};
+use portolan_model::{
+    DiscoveryMode, DnsMode, EventBody, HostState, HostStatus, Hostname, HostnameKind, Protocol, Reason, ScanPlan,
+    Service, Times,
+};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
+
+/// Looks up the service name of a port (the services table).
+pub type ServiceNamer = Arc<dyn Fn(u16, Protocol) -> Option<String> + Send + Sync>;
+
+/// What the engine needs besides the plan: the resolved TCP port list and the services table.
+#[derive(Clone)]
+pub struct EngineInput {
+    pub plan: ScanPlan,
+    /// Ports to connect-scan, ascending; empty with `-sn`/`-sL`.
+    pub tcp_ports: Vec<u16>,
+    pub service_name: ServiceNamer,
+}
+
+impl std::fmt::Debug for EngineInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineInput").field("plan", &self.plan).field("tcp_ports", &self.tcp_ports.len()).finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub hosts_up: u32,
+    pub hosts_down: u32,
+    pub hosts_total: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Targets(#[from] SourceError),
+}
+
+/// Raises the soft open-files limit to the hard limit and returns how many sockets the scan may hold, leaving
+/// room for files, pipes and the resolver. Nmap's connect scan is bounded the same way.
+pub fn socket_budget() -> usize {
+    let soft = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    (soft.saturating_sub(64)).clamp(16, 1 << 20) as usize
+}
+
+const DEFAULT_DISCOVERY_PORTS: [u16; 2] = [80, 443];
+
+/// Runs the scan, sending every fact to `tx` as it is established.
+pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Cancel) -> Result<Summary, EngineError> {
+    let plan = &input.plan;
+    let timing = plan.timing.effective();
+    let mut source = TargetSource::from_plan(plan)?;
+    let send = |b: EventBody| {
+        // A closed receiver means nobody listens any more (the session ended); the scan just finishes.
+        let _ = tx.send(b);
+    };
+    let mut warn = |m: String| send(EventBody::Warning { message: m });
+    let dns = Dns::system(plan.ipv6);
+    source.resolve_exclusions(&dns, &mut warn).await;
+
+    let cfg = SchedConfig {
+        timing: timing.clone(),
+        socket_cap: socket_budget(),
+        interface: plan.interface.clone(),
+        progress_every: Duration::from_secs(1),
+    };
+    let group_size = plan
+        .timing
+        .max_hostgroup
+        .map_or(256, |m| m as usize)
+        .max(plan.timing.min_hostgroup.unwrap_or(1) as usize)
+        .max(1);
+    let discovery_ports: Vec<u16> = if plan.discovery_tcp_ports.is_empty() {
+        DEFAULT_DISCOVERY_PORTS.to_vec()
+    } else {
+        plan.discovery_tcp_ports.clone()
+    };
+
+    let mut summary = Summary::default();
+    let mut open_ports: u64 = 0;
+    loop {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let group = source.next_group(group_size, &dns, &mut warn).await;
+        if group.is_empty() {
+            break;
+        }
+        summary.hosts_total += group.len() as u32;
+        let mut hosts: Vec<HostCtx> = group.iter().map(|t| HostCtx::new(t.ip, &timing)).collect();
+        let user_names = |t: &Target| -> Vec<Hostname> {
+            t.user_name.iter().map(|n| Hostname { name: n.clone(), kind: HostnameKind::User }).collect()
+        };
+
+        if plan.discovery == DiscoveryMode::ListOnly {
+            let names = reverse_all(&dns, plan.dns, &group, true).await;
+            for (t, ptr) in group.iter().zip(names) {
+                let mut hostnames = user_names(t);
+                hostnames.extend(ptr.map(|n| Hostname { name: n, kind: HostnameKind::Ptr }));
+                send(EventBody::HostStatus {
+                    addr: t.ip,
+                    status: HostStatus { state: HostState::Unknown, reason: Reason::new(Reason::USER_SET), reason_ttl: 0 },
+                    latency: None,
+                    hostnames,
+                });
+                send(EventBody::HostFinished { addr: t.ip, times: None, timed_out: false });
+            }
+            continue;
+        }
+
+        // Discovery.
+        let mut up = vec![false; group.len()];
+        if plan.discovery == DiscoveryMode::SkipDiscovery {
+            up.iter_mut().for_each(|u| *u = true);
+            for t in &group {
+                send(EventBody::HostStatus {
+                    addr: t.ip,
+                    status: HostStatus { state: HostState::Up, reason: Reason::new(Reason::USER_SET), reason_ttl: 0 },
+                    latency: None,
+                    hostnames: user_names(t),
+                });
+            }
+        } else {
+            let mut facts = Vec::new();
+            connect::run(&mut hosts, &discovery_ports, Mode::Discovery, false, &cfg, &cancel, &mut |f| facts.push(f)).await;
+            for f in facts {
+                match f {
+                    Fact::HostUp { host, reason, latency } => {
+                        up[host] = true;
+                        send(EventBody::HostStatus {
+                            addr: group[host].ip,
+                            status: HostStatus { state: HostState::Up, reason: Reason::new(reason), reason_ttl: 0 },
+                            latency: Some(latency.as_secs_f64()),
+                            hostnames: user_names(&group[host]),
+                        });
+                    }
+                    Fact::HostDown { host, reason } => send(EventBody::HostStatus {
+                        addr: group[host].ip,
+                        status: HostStatus { state: HostState::Down, reason: Reason::new(reason), reason_ttl: 0 },
+                        latency: None,
+                        hostnames: user_names(&group[host]),
+                    }),
+                    Fact::Warning(m) => send(EventBody::Warning { message: m }),
+                    _ => {}
+                }
+            }
+        }
+        let n_up = up.iter().filter(|u| **u).count() as u32;
+        summary.hosts_up += n_up;
+        summary.hosts_down += group.len() as u32 - n_up;
+
+        // Reverse DNS runs while the ports are scanned.
+        let wanted: Vec<Target> = group
+            .iter()
+            .zip(&up)
+            .filter(|(_, u)| match plan.dns {
+                DnsMode::Never => false,
+                DnsMode::UpHosts => **u,
+                DnsMode::Always => true,
+            })
+            .map(|(t, _)| t.clone())
+            .collect();
+        let dns2 = dns.clone();
+        let rdns = tokio::spawn(async move {
+            let names = reverse_all(&dns2, DnsMode::Always, &wanted, true).await;
+            wanted.into_iter().map(|t| t.ip).zip(names).collect::<Vec<_>>()
+        });
+
+        let scan_ports = plan.discovery != DiscoveryMode::DiscoveryOnly && !input.tcp_ports.is_empty();
+        let up_idx: Vec<usize> = (0..group.len()).filter(|i| up[*i]).collect();
+        let mut finished_facts = Vec::new();
+        if scan_ports && !up_idx.is_empty() {
+            let mut up_hosts: Vec<HostCtx> = Vec::with_capacity(up_idx.len());
+            // Keep each host's RTT knowledge from discovery.
+            let mut taken: Vec<Option<HostCtx>> = hosts.drain(..).map(Some).collect();
+            for &i in &up_idx {
+                if let Some(mut h) = taken[i].take() {
+                    h.started = None;
+                    up_hosts.push(h);
+                }
+            }
+            for &i in &up_idx {
+                send(EventBody::HostScanStarted { addr: group[i].ip });
+            }
+            let namer = input.service_name.clone();
+            let mut emit = |f: Fact| match f {
+                Fact::Port { host, port, state, reason } => {
+                    if state == portolan_model::PortState::Open {
+                        open_ports += 1;
+                    }
+                    let name = namer(port, Protocol::Tcp).unwrap_or_else(|| "unknown".to_owned());
+                    send(EventBody::Port {
+                        addr: group[up_idx[host]].ip,
+                        protocol: Protocol::Tcp,
+                        port,
+                        state,
+                        reason: Reason::new(reason),
+                        reason_ttl: 0,
+                        service: Some(Service::from_table(&name)),
+                    });
+                }
+                Fact::HostTimedOut { host } => {
+                    send(EventBody::Warning {
+                        message: format!("Skipping host {} due to host timeout", group[up_idx[host]].ip),
+                    });
+                }
+                Fact::Warning(m) => send(EventBody::Warning { message: m }),
+                Fact::Progress { done, total } => send(EventBody::Progress {
+                    phase: "Connect Scan".into(),
+                    done,
+                    total,
+                    hosts_up: u64::from(summary.hosts_up),
+                    open_ports,
+                    eta_secs: None,
+                }),
+                other => finished_facts.push(other),
+            };
+            connect::run(&mut up_hosts, &input.tcp_ports, Mode::PortScan, plan.randomize_ports, &cfg, &cancel, &mut emit)
+                .await;
+            hosts = up_hosts;
+        } else {
+            hosts = up_idx.iter().map(|&i| std::mem::replace(&mut hosts[i], HostCtx::new(group[i].ip, &timing))).collect();
+        }
+
+        let names = rdns.await.unwrap_or_default();
+        for (ip, name) in names {
+            if let Some(n) = name {
+                send(EventBody::Hostnames { addr: ip, hostnames: vec![Hostname { name: n, kind: HostnameKind::Ptr }] });
+            }
+        }
+        for h in &hosts {
+            let times = h.rtt.srtt().map(|s| Times {
+                srtt: s.as_micros() as u64,
+                rttvar: h.rtt.rttvar().as_micros() as u64,
+                timeout: h.rtt.timeout().as_micros() as u64,
+            });
+            send(EventBody::HostFinished { addr: h.ip, times, timed_out: h.timed_out });
+        }
+        // Down hosts are finished too, so every host in a stream has a HostFinished.
+        for (i, t) in group.iter().enumerate() {
+            if !up[i] {
+                send(EventBody::HostFinished { addr: t.ip, times: None, timed_out: false });
+            }
+        }
+        drop(finished_facts);
+    }
+    Ok(summary)
+}
+
+/// Reverse lookups of many addresses at once (Nmap resolves in parallel too).
+async fn reverse_all(dns: &Dns, mode: DnsMode, targets: &[Target], _all: bool) -> Vec<Option<String>> {
+    if mode == DnsMode::Never {
+        return vec![None; targets.len()];
+    }
+    let mut set = JoinSet::new();
+    // Bounded fan-out: enough to overlap latency, few enough not to flood a resolver.
+    const MAX_PARALLEL: usize = 64;
+    let mut out: Vec<Option<String>> = vec![None; targets.len()];
+    let mut next = 0;
+    while next < targets.len() || !set.is_empty() {
+        while next < targets.len() && set.len() < MAX_PARALLEL {
+            let d = dns.clone();
+            let ip: IpAddr = targets[next].ip;
+            let i = next;
+            set.spawn(async move { (i, d.reverse(ip).await) });
+            next += 1;
+        }
+        if let Some(Ok((i, name))) = set.join_next().await {
+            out[i] = name;
+        }
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! Congestion control for outstanding probes: a window that grows on replies (slow start, then congestion
+//! avoidance) and halves when the network shows loss.
+//!
+//! Evidence of loss is a reply to a *retransmitted* probe: the first try must have been dropped. A probe that
+//! never gets any reply is a filtered port, not congestion, so a firewalled host does not throttle the scan.
+
+#[derive(Debug, Clone)]
+pub struct Window {
+    cwnd: f64,
+    ssthresh: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Window {
+    pub fn new(initial: u32, min: u32, max: u32) -> Self {
+        let max = f64::from(max.max(1));
+        let min = f64::from(min.max(1)).min(max);
+        Window { cwnd: f64::from(initial).clamp(min, max), ssthresh: max, min, max }
+    }
+
+    /// Probes that may be outstanding now.
+    pub fn allowed(&self) -> usize {
+        self.cwnd as usize
+    }
+
+    pub fn on_reply(&mut self) {
+        if self.cwnd < self.ssthresh {
+            self.cwnd += 1.0;
+        } else {
+            self.cwnd += 1.0 / self.cwnd;
+        }
+        self.cwnd = self.cwnd.min(self.max);
+    }
+
+    pub fn on_loss(&mut self) {
+        self.ssthresh = (self.cwnd / 2.0).max(self.min);
+        self.cwnd = self.ssthresh;
+    }
+
+    /// A local resource ran out (file descriptors, ephemeral ports): shrink hard and stop growing past here.
+    pub fn on_local_pressure(&mut self) {
+        self.max = (self.cwnd * 0.75).max(self.min);
+        self.cwnd = self.max;
+        self.ssthresh = self.ssthresh.min(self.max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_then_halves() {
+        let mut w = Window::new(10, 1, 1000);
+        for _ in 0..10 {
+            w.on_reply();
+        }
+        assert_eq!(w.allowed(), 20, "slow start adds one per reply");
+        w.on_loss();
+        assert_eq!(w.allowed(), 10);
+        for _ in 0..10 {
+            w.on_reply();
+        }
+        assert_eq!(w.allowed(), 10, "avoidance grows by about one per window");
+        for _ in 0..100 {
+            w.on_reply();
+        }
+        assert!(w.allowed() > 10 && w.allowed() < 20);
+        let mut capped = Window::new(10, 1, 12);
+        for _ in 0..100 {
+            capped.on_reply();
+        }
+        assert_eq!(capped.allowed(), 12, "never above max-parallelism");
+        capped.on_local_pressure();
+        assert_eq!(capped.allowed(), 9);
+    }
+}

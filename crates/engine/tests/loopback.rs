@@ -1,0 +1,82 @@
+//! The connect scan against real sockets on loopback: listeners we open are open, ports we just closed are
+//! closed, and discovery finds 127.0.0.1 up.
+#![allow(clippy::unwrap_used)]
+
+use portolan_engine::{Cancel, EngineInput, run};
+use portolan_model::{DiscoveryMode, DnsMode, EventBody, PortState, ScanPlan};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+fn free_closed_ports(n: usize) -> Vec<u16> {
+    // Bind and drop: the kernel gave us unused ports; with the listener gone they answer RST.
+    let ls: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    ls.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
+async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let input = EngineInput { plan, tcp_ports: ports, service_name: Arc::new(|_, _| None) };
+    let summary = run(input, tx, Cancel::default()).await.unwrap();
+    assert_eq!(summary.hosts_total, 1);
+    let mut out = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        out.push(ev);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_and_closed_ports_on_loopback() {
+    let open: Vec<TcpListener> = (0..3).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let open_ports: Vec<u16> = open.iter().map(|l| l.local_addr().unwrap().port()).collect();
+    let closed_ports = free_closed_ports(50);
+    let mut all: Vec<u16> = open_ports.iter().chain(&closed_ports).copied().collect();
+    all.sort_unstable();
+
+    for discovery in [DiscoveryMode::Probe, DiscoveryMode::SkipDiscovery] {
+        let mut plan = ScanPlan::new();
+        plan.targets = vec!["127.0.0.1".into()];
+        plan.dns = DnsMode::Never;
+        plan.discovery = discovery;
+        let events = scan(plan, all.clone()).await;
+        let up = events.iter().any(|e| matches!(e, EventBody::HostStatus { status, .. } if status.state == portolan_model::HostState::Up));
+        assert!(up, "127.0.0.1 is up ({discovery:?})");
+        let mut seen = std::collections::BTreeMap::new();
+        for e in &events {
+            if let EventBody::Port { port, state, reason, .. } = e {
+                assert!(seen.insert(*port, (*state, reason.clone())).is_none(), "one final state per port");
+            }
+        }
+        assert_eq!(seen.len(), all.len());
+        for p in &open_ports {
+            assert_eq!(seen[p].0, PortState::Open);
+            assert_eq!(seen[p].1.as_str(), "syn-ack");
+        }
+        for p in &closed_ports {
+            assert_eq!(seen[p].0, PortState::Closed, "port {p}");
+            assert_eq!(seen[p].1.as_str(), "conn-refused");
+        }
+        assert!(matches!(events.last(), Some(EventBody::HostFinished { timed_out: false, .. })));
+    }
+    drop(open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_scan_sends_nothing_and_excludes() {
+    let mut plan = ScanPlan::new();
+    plan.targets = vec!["127.0.0.0/30".into()];
+    plan.exclude = vec!["127.0.0.2".into()];
+    plan.dns = DnsMode::Never;
+    plan.discovery = DiscoveryMode::ListOnly;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let input = EngineInput { plan, tcp_ports: vec![], service_name: Arc::new(|_, _| None) };
+    let s = run(input, tx, Cancel::default()).await.unwrap();
+    assert_eq!(s.hosts_total, 3);
+    let mut listed = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        if let EventBody::HostStatus { addr, .. } = ev {
+            listed.push(addr.to_string());
+        }
+    }
+    assert_eq!(listed, vec!["127.0.0.0", "127.0.0.1", "127.0.0.3"]);
+}
