@@ -1,1 +1,65 @@
-fn main() {}
+//! The `portolan` command: parse Nmap-style options into a plan, run the session, map the outcome to an exit
+//! status (0 done, 1 runtime failure, 2 bad usage, 130 interrupted).
+
+use portolan_cli::options::{ParseOutcome, help_text, parse_args};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--parse-only` prints the validated plan and its canonical command line without scanning; the desktop
+    // app uses it to check what the user typed with exactly the parser the CLI uses.
+    let parse_only = args.iter().any(|a| a == "--parse-only");
+    args.retain(|a| a != "--parse-only");
+
+    let plan = match parse_args(&args) {
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(e.exit_code().clamp(1, 255) as u8);
+        }
+        Ok(ParseOutcome::Help) => {
+            print!("{}", help_text());
+            return ExitCode::SUCCESS;
+        }
+        Ok(ParseOutcome::Version) => {
+            println!("Portolan version {} (an Nmap-compatible network mapper)", env!("CARGO_PKG_VERSION"));
+            println!("Licence: MIT OR Apache-2.0");
+            return ExitCode::SUCCESS;
+        }
+        Ok(ParseOutcome::Plan(plan)) => plan,
+    };
+    if parse_only {
+        let out = serde_json::json!({ "plan": plan, "command_line": plan.to_args() });
+        println!("{out}");
+        return ExitCode::SUCCESS;
+    }
+
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("PORTOLAN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let command_line = std::iter::once("portolan".to_owned())
+        .chain(std::env::args().skip(1).filter(|a| a != "--parse-only"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portolan: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let opts = portolan_session::SessionOptions { command_line, progress: true, stdout: true };
+    match runtime.block_on(portolan_session::run(plan, opts)) {
+        Ok(outcome) if outcome.interrupted => ExitCode::from(130),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(portolan_session::SessionError::Engine(e)) => {
+            eprintln!("portolan: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("portolan: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,162 @@
-//! placeholder
+//! # portolan-session
+//!
+//! One scan from a validated [`ScanPlan`] to its results: resolve the port list from the services table, run the
+//! engine, stamp each event with its sequence number and time, and hand it to every sink — the fold into a
+//! [`ScanReport`], the terminal (Nmap's normal output, or `--stream-json` lines), the progress line and the
+//! output files. The CLI and (later) the desktop helper call the same [`run`].
+//!
+//! Invariants:
+//! - Every sink sees the same events in the same order; the report is only ever `report::fold` of them.
+//! - Output files are written even when the scan is interrupted (Ctrl-C), with what was found so far.
+//! - Nothing from the network reaches a terminal or file unescaped: the writers of `portolan-report` escape.
+
+mod ports;
+mod sinks;
+
+pub use ports::{PortsError, resolve_tcp_ports, services_db};
+
+use portolan_engine::{Cancel, EngineInput};
+use portolan_model::{EventBody, ScanEvent, ScanInfo, ScanPlan, ScanReport};
+use portolan_report::Folder;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Ports(#[from] PortsError),
+    #[error(transparent)]
+    Engine(#[from] portolan_engine::EngineError),
+    #[error("cannot write {path}: {err}")]
+    Write { path: String, err: std::io::Error },
+}
+
+/// How the scan ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: ScanReport,
+    pub interrupted: bool,
+}
+
+/// Options of the session that are not part of the plan.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// The command line as the user typed it, recorded in the outputs.
+    pub command_line: String,
+    /// Draw a progress line on standard error (only when it is a terminal).
+    pub progress: bool,
+    /// Write normal output (or JSON lines) to standard output.
+    pub stdout: bool,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Stamps events in order.
+struct Stamper {
+    seq: u64,
+}
+
+impl Stamper {
+    fn stamp(&mut self, body: EventBody) -> ScanEvent {
+        let ev = ScanEvent { seq: self.seq, time_ms: now_ms(), body };
+        self.seq += 1;
+        ev
+    }
+}
+
+/// Runs one scan to the end (or until Ctrl-C) and writes every requested output.
+pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, SessionError> {
+    let db = services_db(plan.datadir.as_deref())?;
+    let (tcp_ports, mut warnings) = resolve_tcp_ports(&plan, &db)?;
+    let db = Arc::new(db);
+    let started = Instant::now();
+
+    let mut sinks = sinks::Sinks::open(&plan, &opts)?;
+    let mut folder = Folder::new();
+    let mut stamper = Stamper { seq: 0 };
+    let mut deliver = |body: EventBody, sinks: &mut sinks::Sinks, folder: &mut Folder| -> Result<(), SessionError> {
+        let ev = stamper.stamp(body);
+        folder.push(&ev);
+        sinks.event(&ev, folder)
+    };
+
+    let scan_info = if tcp_ports.is_empty() {
+        Vec::new()
+    } else {
+        let spec = portolan_model::PortSpec::from_ports(&tcp_ports, &[]);
+        vec![ScanInfo {
+            scan_type: "connect".into(),
+            protocol: portolan_model::Protocol::Tcp,
+            num_services: tcp_ports.len() as u32,
+            services: portolan_model::PortSpec::render_list(&spec.tcp),
+        }]
+    };
+    deliver(
+        EventBody::ScanStarted {
+            scanner: "portolan".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            args: opts.command_line.clone(),
+            scan_info,
+            verbose: plan.verbosity,
+            debugging: plan.debug,
+            targets_total: None,
+        },
+        &mut sinks,
+        &mut folder,
+    )?;
+    for w in warnings.drain(..) {
+        deliver(EventBody::Warning { message: w }, &mut sinks, &mut folder)?;
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cancel = Cancel::default();
+    let namer_db = db.clone();
+    let input = EngineInput {
+        plan: plan.clone(),
+        tcp_ports,
+        service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
+    };
+    let engine_cancel = cancel.clone();
+    let mut engine = tokio::spawn(async move { portolan_engine::run(input, tx, engine_cancel).await });
+
+    let mut interrupted = false;
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let result = loop {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(body) => deliver(body, &mut sinks, &mut folder)?,
+                None => {
+                    // The engine dropped its sender: it has finished.
+                    break (&mut engine).await;
+                }
+            },
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                cancel.cancel();
+            }
+        }
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let (summary, error) = match result {
+        Ok(Ok(s)) => (s, None),
+        Ok(Err(e)) => return Err(e.into()),
+        Err(join) => (portolan_engine::Summary::default(), Some(format!("internal error: {join}"))),
+    };
+    let error = error.or_else(|| interrupted.then(|| "interrupted by the user".to_owned()));
+    deliver(
+        EventBody::Finished {
+            elapsed,
+            hosts_up: summary.hosts_up,
+            hosts_down: summary.hosts_down,
+            hosts_total: summary.hosts_total,
+            error,
+        },
+        &mut sinks,
+        &mut folder,
+    )?;
+    let report = folder.report();
+    sinks.finish(&report)?;
+    Ok(Outcome { report, interrupted })
+}
