@@ -39,7 +39,10 @@ impl Lab {
         if !euid.is_root() {
             return Err(LabError::NotRoot(euid.as_raw()));
         }
-        scenario.validate().map_err(|msg| LabError::Scenario { origin: scenario.name.clone(), msg })?;
+        scenario.validate().map_err(|msg| LabError::Scenario {
+            origin: scenario.name.clone(),
+            msg,
+        })?;
         netns::cleanup_stale()?;
         let id = format!(
             "{}-{}",
@@ -105,19 +108,36 @@ impl Lab {
                     netns::run(
                         "ip",
                         &[
-                            "link", "add", &l.a.ifname, "netns", &na, "type", "veth", "peer", "name", &l.b.ifname,
-                            "netns", &nb,
+                            "link",
+                            "add",
+                            &l.a.ifname,
+                            "netns",
+                            &na,
+                            "type",
+                            "veth",
+                            "peer",
+                            "name",
+                            &l.b.ifname,
+                            "netns",
+                            &nb,
                         ],
                     )?;
                 }
             }
             for (ns, ep) in [(&na, &l.a), (&nb, &l.b)] {
                 for a in ep.addr.as_slice() {
-                    netns::run("ip", &["-n", ns, "addr", "add", &a.to_string(), "dev", &ep.ifname])?;
+                    netns::run(
+                        "ip",
+                        &["-n", ns, "addr", "add", &a.to_string(), "dev", &ep.ifname],
+                    )?;
                 }
                 netns::run("ip", &["-n", ns, "link", "set", &ep.ifname, "up"])?;
             }
-            if let Some(imp) = l.impair.as_ref().filter(|i| i.engine == ImpairEngine::Nft && i.loss > 0.0) {
+            if let Some(imp) = l
+                .impair
+                .as_ref()
+                .filter(|i| i.engine == ImpairEngine::Nft && i.loss > 0.0)
+            {
                 // Per-direction loss at each end's ingress, as the relay does per direction.
                 let threshold = (imp.loss * 1_000_000.0).round() as u64;
                 for (ns, ep) in [(&na, &l.a), (&nb, &l.b)] {
@@ -127,7 +147,11 @@ impl Lab {
                          }}\n}}\n",
                         ep.ifname
                     );
-                    netns::run_with_stdin("ip", &["netns", "exec", ns, "nft", "-f", "-"], Some(&rules))?;
+                    netns::run_with_stdin(
+                        "ip",
+                        &["netns", "exec", ns, "nft", "-f", "-"],
+                        Some(&rules),
+                    )?;
                 }
             }
         }
@@ -147,17 +171,28 @@ impl Lab {
         for r in &sc.local_routes {
             let ns = self.real(&r.ns)?.to_string();
             let prefix = format!("{}/{}", r.prefix.network(), r.prefix.prefix);
-            netns::run("ip", &["-n", &ns, "route", "add", "local", &prefix, "dev", "lo"])?;
+            netns::run(
+                "ip",
+                &["-n", &ns, "route", "add", "local", &prefix, "dev", "lo"],
+            )?;
         }
 
         for ns in &sc.namespaces {
             let rules = nft_ruleset(&sc, &ns.name);
             let real = self.real(&ns.name)?.to_string();
             if !rules.is_empty() {
-                netns::run_with_stdin("ip", &["netns", "exec", &real, "nft", "-f", "-"], Some(&rules))?;
+                netns::run_with_stdin(
+                    "ip",
+                    &["netns", "exec", &real, "nft", "-f", "-"],
+                    Some(&rules),
+                )?;
             }
             if let Some(extra) = &ns.nft {
-                netns::run_with_stdin("ip", &["netns", "exec", &real, "nft", "-f", "-"], Some(extra))?;
+                netns::run_with_stdin(
+                    "ip",
+                    &["netns", "exec", &real, "nft", "-f", "-"],
+                    Some(extra),
+                )?;
             }
         }
 
@@ -181,7 +216,10 @@ impl Lab {
     /// unreachable and every route of its main table must lead into the lab range.
     fn check_scanner_isolated(&self) -> Result<(), LabError> {
         let ns = self.real(&self.scenario.scanner)?;
-        match netns::run("ip", &["-n", ns, "route", "get", &OUTSIDE_PROBE.to_string()]) {
+        match netns::run(
+            "ip",
+            &["-n", ns, "route", "get", &OUTSIDE_PROBE.to_string()],
+        ) {
             Err(LabError::Command { stderr, .. }) if stderr.contains("unreachable") => {}
             Err(e) => return Err(e),
             Ok(route) => {
@@ -196,14 +234,19 @@ impl Lab {
             let dst = line.split_whitespace().next().unwrap_or_default();
             let ok = dst.parse::<Ipv4Cidr>().is_ok_and(|c| c.in_lab());
             if !ok {
-                return Err(LabError::Safety(format!("scanner namespace {ns} has a non-lab route: {line}")));
+                return Err(LabError::Safety(format!(
+                    "scanner namespace {ns} has a non-lab route: {line}"
+                )));
             }
         }
         Ok(())
     }
 
     fn real(&self, ns: &str) -> Result<&str, LabError> {
-        self.netns.get(ns).map(String::as_str).ok_or_else(|| LabError::UnknownNamespace(ns.to_string()))
+        self.netns
+            .get(ns)
+            .map(String::as_str)
+            .ok_or_else(|| LabError::UnknownNamespace(ns.to_string()))
     }
 
     /// This run's id (`<pid base36>-<counter base36>`); every real namespace name is `pl-<id>-<name>`.
@@ -247,11 +290,18 @@ impl Lab {
 
     /// The first link address of namespace `ns` (a host's address, e.g. `lab.addr("target")`).
     pub fn addr(&self, ns: &str) -> Result<Ipv4Addr, LabError> {
-        self.addrs(ns)?.first().map(|c| c.addr).ok_or_else(|| LabError::NoAddress(ns.to_string()))
+        self.addrs(ns)?
+            .first()
+            .map(|c| c.addr)
+            .ok_or_else(|| LabError::NoAddress(ns.to_string()))
     }
 
     /// `ip netns exec <ns> <program>`: add arguments, then run it. Tests run `portolan` and `nmap` this way.
-    pub fn command(&self, ns: &str, program: impl AsRef<std::ffi::OsStr>) -> Result<Command, LabError> {
+    pub fn command(
+        &self,
+        ns: &str,
+        program: impl AsRef<std::ffi::OsStr>,
+    ) -> Result<Command, LabError> {
         let real = self.real(ns)?;
         let mut c = Command::new("ip");
         c.args(["netns", "exec", real]).arg(program);
@@ -266,7 +316,10 @@ impl Lab {
         })?;
         let mut c = self.command(ns, program)?;
         c.args(args);
-        c.output().map_err(|source| LabError::Io { what: format!("running {argv:?} in {ns}"), source })
+        c.output().map_err(|source| LabError::Io {
+            what: format!("running {argv:?} in {ns}"),
+            source,
+        })
     }
 
     /// Run `f` on a thread inside namespace `ns` (sockets it opens live there) and return its result.

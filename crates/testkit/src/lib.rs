@@ -26,8 +26,9 @@ pub use lab::Lab;
 pub use netns::cleanup_stale;
 pub use relay::{DirectionStats, LinkStats};
 pub use scenario::{
-    Endpoint, FilterAction, FilterProto, ImpairEngine, Impairment, Ipv4Cidr, LAB_NET, LinkSpec, LocalRouteSpec,
-    NamespaceSpec, OneOrMany, Proto, RouteSpec, Scenario, ServiceSpec, FilterSpec, scenario_dir,
+    Endpoint, FilterAction, FilterProto, FilterSpec, ImpairEngine, Impairment, Ipv4Cidr, LAB_NET,
+    LinkSpec, LocalRouteSpec, NamespaceSpec, OneOrMany, Proto, RouteSpec, Scenario, ServiceSpec,
+    scenario_dir,
 };
 
 /// Everything that can go wrong building or using a lab.

@@ -18,22 +18,37 @@ pub(crate) fn run(program: &str, args: &[&str]) -> Result<String, LabError> {
     run_with_stdin(program, args, None)
 }
 
-pub(crate) fn run_with_stdin(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, LabError> {
+pub(crate) fn run_with_stdin(
+    program: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Result<String, LabError> {
     let cmdline = || format!("{program} {}", args.join(" "));
     let mut child = Command::new(program)
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| LabError::Io { what: format!("starting `{}`", cmdline()), source })?;
+        .map_err(|source| LabError::Io {
+            what: format!("starting `{}`", cmdline()),
+            source,
+        })?;
     if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
         pipe.write_all(text.as_bytes())
-            .map_err(|source| LabError::Io { what: format!("writing to `{}`", cmdline()), source })?;
+            .map_err(|source| LabError::Io {
+                what: format!("writing to `{}`", cmdline()),
+                source,
+            })?;
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|source| LabError::Io { what: format!("waiting for `{}`", cmdline()), source })?;
+    let out = child.wait_with_output().map_err(|source| LabError::Io {
+        what: format!("waiting for `{}`", cmdline()),
+        source,
+    })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -52,17 +67,26 @@ pub(crate) fn in_netns<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, LabError> {
     let path = format!("/run/netns/{netns}");
-    let file = File::open(&path).map_err(|source| LabError::Io { what: format!("opening {path}"), source })?;
+    let file = File::open(&path).map_err(|source| LabError::Io {
+        what: format!("opening {path}"),
+        source,
+    })?;
     let handle = std::thread::Builder::new()
         .name(format!("netns-{netns}"))
         .spawn(move || -> Result<T, std::io::Error> {
             move_into_link_name_space(file.as_fd(), Some(LinkNameSpaceType::Network))?;
             Ok(f())
         })
-        .map_err(|source| LabError::Io { what: "spawning a namespace thread".into(), source })?;
+        .map_err(|source| LabError::Io {
+            what: "spawning a namespace thread".into(),
+            source,
+        })?;
     match handle.join() {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(source)) => Err(LabError::Io { what: format!("entering namespace {netns} (setns)"), source }),
+        Ok(Err(source)) => Err(LabError::Io {
+            what: format!("entering namespace {netns} (setns)"),
+            source,
+        }),
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }
@@ -71,7 +95,11 @@ pub(crate) fn in_netns<T: Send + 'static>(
 pub(crate) fn list() -> Result<Vec<String>, LabError> {
     let out = run("ip", &["netns", "list"])?;
     // Lines look like "name (id: 3)" or just "name".
-    Ok(out.lines().filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect())
+    Ok(out
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect())
 }
 
 /// The pid encoded in a lab namespace name, if it is one.
@@ -87,7 +115,9 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
 
 /// Kill (SIGKILL) every process living in `netns`: daemons the lab started and anything they forked.
 pub(crate) fn kill_all_in(netns: &str) {
-    let Ok(out) = run("ip", &["netns", "pids", netns]) else { return };
+    let Ok(out) = run("ip", &["netns", "pids", netns]) else {
+        return;
+    };
     let me = std::process::id();
     for pid in out.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
         // The test process itself is never in a lab namespace (only its threads are), but be sure.
@@ -110,10 +140,14 @@ pub(crate) fn delete(netns: &str) -> Result<(), LabError> {
 pub fn cleanup_stale() -> Result<Vec<String>, LabError> {
     let mut removed = Vec::new();
     for ns in list()? {
-        if let Some(pid) = owner_pid(&ns) {
-            if !pid_alive(pid) {
-                delete(&ns)?;
-                removed.push(ns);
+        if let Some(pid) = owner_pid(&ns)
+            && !pid_alive(pid)
+        {
+            match delete(&ns) {
+                Ok(()) => removed.push(ns),
+                // Another lab starting at the same moment may have removed it first.
+                Err(_) if !std::path::Path::new(&format!("/run/netns/{ns}")).exists() => {}
+                Err(e) => return Err(e),
             }
         }
     }

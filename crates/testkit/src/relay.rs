@@ -91,7 +91,10 @@ pub(crate) struct Relay {
 
 impl Relay {
     pub(crate) fn stats(&self) -> LinkStats {
-        LinkStats { a_to_b: self.counters[0].snapshot(), b_to_a: self.counters[1].snapshot() }
+        LinkStats {
+            a_to_b: self.counters[0].snapshot(),
+            b_to_a: self.counters[1].snapshot(),
+        }
     }
 
     pub(crate) fn stop(&mut self) {
@@ -143,7 +146,10 @@ pub(crate) fn start(
     let thread = std::thread::Builder::new()
         .name(label)
         .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     let _ = ready_tx.send(Err(format!("building the relay runtime: {e}")));
@@ -162,12 +168,22 @@ pub(crate) fn start(
                 run(a, b, imp, c2, stop_rx).await;
             });
         })
-        .map_err(|source| LabError::Io { what: "spawning the relay thread".into(), source })?;
+        .map_err(|source| LabError::Io {
+            what: "spawning the relay thread".into(),
+            source,
+        })?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok(Relay { stop, thread: Some(thread), counters }),
+        Ok(Ok(())) => Ok(Relay {
+            stop,
+            thread: Some(thread),
+            counters,
+        }),
         Ok(Err(msg)) => {
             let _ = thread.join();
-            Err(LabError::Io { what: "starting the link emulator".into(), source: std::io::Error::other(msg) })
+            Err(LabError::Io {
+                what: "starting the link emulator".into(),
+                source: std::io::Error::other(msg),
+            })
         }
         Err(_) => {
             let _ = thread.join();
@@ -179,11 +195,80 @@ pub(crate) fn start(
     }
 }
 
-/// Per-direction state: its own random stream (so one direction's traffic does not shift the other's
-/// decisions) and the time the simulated wire is free again (rate limit).
-struct Direction {
+/// The per-direction decision maker: its own random stream (so one direction's traffic does not shift the
+/// other's decisions) and the time the simulated wire is free again (rate limit). Pure apart from `now`, so its
+/// statistics and determinism are unit-tested without a lab.
+#[derive(Debug)]
+pub(crate) struct Shaper {
+    imp: Impairment,
     rng: StdRng,
     wire_free: Instant,
+}
+
+/// What happens to one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    /// Dropped by the loss decision.
+    pub(crate) lost: bool,
+    /// Departure time of each copy (two when duplicated), with whether it skipped the delay.
+    pub(crate) copies: Vec<(Instant, bool)>,
+}
+
+impl Shaper {
+    pub(crate) fn new(imp: &Impairment, seed: u64, now: Instant) -> Shaper {
+        Shaper {
+            imp: imp.clone(),
+            rng: StdRng::seed_from_u64(seed),
+            wire_free: now,
+        }
+    }
+
+    pub(crate) fn decide(&mut self, now: Instant, len: usize) -> Verdict {
+        let imp = &self.imp;
+        if imp.loss > 0.0 && self.rng.random::<f64>() < imp.loss {
+            return Verdict {
+                lost: true,
+                copies: Vec::new(),
+            };
+        }
+        let n = if imp.duplicate > 0.0 && self.rng.random::<f64>() < imp.duplicate {
+            2
+        } else {
+            1
+        };
+        let mut copies = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut delay_ms = imp.delay_ms;
+            if imp.jitter_ms > 0.0 {
+                delay_ms += self.rng.random_range(-imp.jitter_ms..=imp.jitter_ms);
+            }
+            let reordered = imp.reorder > 0.0 && self.rng.random::<f64>() < imp.reorder;
+            if reordered {
+                delay_ms = 0.0;
+            }
+            let mut depart = now;
+            if imp.rate_kbit > 0 {
+                // Serialisation at the link rate: a frame leaves when the wire is free and it has been clocked out.
+                let start = self.wire_free.max(now);
+                let secs = (len as f64 * 8.0) / (imp.rate_kbit as f64 * 1000.0);
+                self.wire_free = start + Duration::from_secs_f64(secs);
+                depart = self.wire_free;
+            }
+            copies.push((
+                depart + Duration::from_secs_f64(delay_ms.max(0.0) / 1000.0),
+                reordered,
+            ));
+        }
+        Verdict {
+            lost: false,
+            copies,
+        }
+    }
+}
+
+/// Seeds of the two directions; a fixed odd constant separates the streams while one seed determines both.
+pub(crate) fn direction_seeds(seed: u64) -> [u64; 2] {
+    [seed, seed ^ 0x9E37_79B9_7F4A_7C15]
 }
 
 struct Queued {
@@ -220,10 +305,10 @@ async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let now = Instant::now();
+    let seeds = direction_seeds(imp.seed);
     let mut dirs = [
-        Direction { rng: StdRng::seed_from_u64(imp.seed), wire_free: now },
-        // A fixed odd constant separates the two streams while keeping both determined by the one seed.
-        Direction { rng: StdRng::seed_from_u64(imp.seed ^ 0x9E37_79B9_7F4A_7C15), wire_free: now },
+        Shaper::new(&imp, seeds[0], now),
+        Shaper::new(&imp, seeds[1], now),
     ];
     let mut queue: BinaryHeap<Reverse<Queued>> = BinaryHeap::new();
     let mut queued = [0usize; 2];
@@ -232,9 +317,11 @@ async fn run(
     let mut buf_b = vec![0u8; MAX_FRAME];
     let far = Duration::from_secs(3600);
     loop {
-        let wake = queue.peek().map_or_else(|| Instant::now() + far, |Reverse(q)| q.due);
+        let wake = queue
+            .peek()
+            .map_or_else(|| Instant::now() + far, |Reverse(q)| q.due);
+        // Unbiased: a busy direction must not starve the other.
         let got: Option<(usize, usize)> = tokio::select! {
-            biased;
             r = stop.changed() => {
                 if r.is_err() || *stop.borrow() { break; }
                 None
@@ -254,42 +341,29 @@ async fn run(
             let frame = if dir == 0 { &buf_a[..n] } else { &buf_b[..n] };
             let c = &counters[dir];
             bump(&c.received);
-            let d = &mut dirs[dir];
-            let now = Instant::now();
-            if imp.loss > 0.0 && d.rng.random::<f64>() < imp.loss {
+            let verdict = dirs[dir].decide(Instant::now(), n);
+            if verdict.lost {
                 bump(&c.lost);
-            } else {
-                let copies = if imp.duplicate > 0.0 && d.rng.random::<f64>() < imp.duplicate {
-                    bump(&c.duplicated);
-                    2
-                } else {
-                    1
-                };
-                for _ in 0..copies {
-                    let mut delay_ms = imp.delay_ms;
-                    if imp.jitter_ms > 0.0 {
-                        delay_ms += d.rng.random_range(-imp.jitter_ms..=imp.jitter_ms);
-                    }
-                    if imp.reorder > 0.0 && d.rng.random::<f64>() < imp.reorder {
-                        bump(&c.reordered);
-                        delay_ms = 0.0;
-                    }
-                    let mut depart = now;
-                    if imp.rate_kbit > 0 {
-                        let start = d.wire_free.max(now);
-                        let secs = (n as f64 * 8.0) / (imp.rate_kbit as f64 * 1000.0);
-                        d.wire_free = start + Duration::from_secs_f64(secs);
-                        depart = d.wire_free;
-                    }
-                    if queued[dir] >= imp.queue_limit {
-                        bump(&c.queue_drops);
-                        continue;
-                    }
-                    let due = depart + Duration::from_secs_f64(delay_ms.max(0.0) / 1000.0);
-                    queued[dir] += 1;
-                    seq += 1;
-                    queue.push(Reverse(Queued { due, seq, dir, frame: frame.to_vec() }));
+            }
+            if verdict.copies.len() > 1 {
+                bump(&c.duplicated);
+            }
+            for (due, reordered) in verdict.copies {
+                if reordered {
+                    bump(&c.reordered);
                 }
+                if queued[dir] >= imp.queue_limit {
+                    bump(&c.queue_drops);
+                    continue;
+                }
+                queued[dir] += 1;
+                seq += 1;
+                queue.push(Reverse(Queued {
+                    due,
+                    seq,
+                    dir,
+                    frame: frame.to_vec(),
+                }));
             }
         }
         let now = Instant::now();
@@ -304,5 +378,85 @@ async fn run(
                 _ => bump(&c.send_errors),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imp(f: impl FnOnce(&mut Impairment)) -> Impairment {
+        let mut i = Impairment::default();
+        f(&mut i);
+        i
+    }
+
+    #[test]
+    fn same_seed_same_decisions_other_seed_differs() {
+        let i = imp(|i| {
+            i.loss = 0.1;
+            i.duplicate = 0.1;
+            i.reorder = 0.1;
+            i.delay_ms = 10.0;
+            i.jitter_ms = 3.0;
+        });
+        let t0 = Instant::now();
+        let run = |seed| {
+            let mut s = Shaper::new(&i, seed, t0);
+            (0..500)
+                .map(|k| s.decide(t0 + Duration::from_micros(k * 100), 100))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+    }
+
+    #[test]
+    fn loss_duplication_and_delay_follow_the_figures() {
+        let i = imp(|i| {
+            i.loss = 0.2;
+            i.duplicate = 0.1;
+            i.delay_ms = 20.0;
+            i.jitter_ms = 5.0;
+            i.seed = 1;
+        });
+        let t0 = Instant::now();
+        let mut s = Shaper::new(&i, 1, t0);
+        let n = 20_000;
+        let (mut lost, mut dup, mut min, mut max) = (0, 0, Duration::MAX, Duration::ZERO);
+        for _ in 0..n {
+            let v = s.decide(t0, 100);
+            lost += usize::from(v.lost);
+            dup += usize::from(v.copies.len() == 2);
+            for (due, _) in v.copies {
+                min = min.min(due - t0);
+                max = max.max(due - t0);
+            }
+        }
+        let lost_frac = lost as f64 / n as f64;
+        let dup_frac = dup as f64 / (n - lost) as f64;
+        assert!((0.18..0.22).contains(&lost_frac), "{lost_frac}");
+        assert!((0.085..0.115).contains(&dup_frac), "{dup_frac}");
+        assert!(
+            min >= Duration::from_millis(15) && min < Duration::from_millis(16),
+            "{min:?}"
+        );
+        assert!(
+            max <= Duration::from_millis(25) && max > Duration::from_millis(24),
+            "{max:?}"
+        );
+    }
+
+    #[test]
+    fn rate_limit_spaces_frames_by_their_size() {
+        let i = imp(|i| i.rate_kbit = 1000);
+        let t0 = Instant::now();
+        let mut s = Shaper::new(&i, 0, t0);
+        // 1250 bytes at 1 Mbit/s take 10 ms on the wire.
+        let dues: Vec<Duration> = (0..3)
+            .map(|_| s.decide(t0, 1250).copies[0].0 - t0)
+            .collect();
+        let ms: Vec<u128> = dues.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [10, 20, 30]);
     }
 }

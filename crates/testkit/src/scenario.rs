@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::LabError;
 
 /// The only addresses a lab may use: 198.18.0.0/15 (RFC 2544 benchmarking range).
-pub const LAB_NET: Ipv4Cidr = Ipv4Cidr { addr: Ipv4Addr::new(198, 18, 0, 0), prefix: 15 };
+pub const LAB_NET: Ipv4Cidr = Ipv4Cidr {
+    addr: Ipv4Addr::new(198, 18, 0, 0),
+    prefix: 15,
+};
 
 /// An IPv4 address with a prefix length, written `198.18.0.1/24` (a bare address means `/32`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,7 +32,11 @@ pub struct Ipv4Cidr {
 
 impl Ipv4Cidr {
     fn mask(prefix: u8) -> u32 {
-        if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) }
+        if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(prefix))
+        }
     }
 
     /// The network address (host bits cleared).
@@ -67,8 +74,10 @@ impl FromStr for Ipv4Cidr {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let addr: Ipv4Addr =
-            a.trim().parse().map_err(|_| format!("{s:?} is not an IPv4 address or IPv4 CIDR (a.b.c.d/n)"))?;
+        let addr: Ipv4Addr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IPv4 address or IPv4 CIDR (a.b.c.d/n)"))?;
         let prefix = match p {
             None => 32,
             Some(p) => match p.trim().parse::<u8>() {
@@ -396,14 +405,16 @@ pub struct FilterSpec {
 fn valid_name(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn valid_ifname(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 15
         && s != "lo"
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
 fn prob(v: f64) -> bool {
@@ -413,17 +424,24 @@ fn prob(v: f64) -> bool {
 impl Scenario {
     /// Parse and validate TOML text; `origin` names the source in error messages.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, LabError> {
-        let sc: Scenario = toml::from_str(text)
-            .map_err(|e| LabError::Scenario { origin: origin.to_string(), msg: e.to_string() })?;
-        sc.validate().map_err(|msg| LabError::Scenario { origin: origin.to_string(), msg })?;
+        let sc: Scenario = toml::from_str(text).map_err(|e| LabError::Scenario {
+            origin: origin.to_string(),
+            msg: e.to_string(),
+        })?;
+        sc.validate().map_err(|msg| LabError::Scenario {
+            origin: origin.to_string(),
+            msg,
+        })?;
         Ok(sc)
     }
 
     /// Read, parse and validate a scenario file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, LabError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LabError::Io { what: format!("reading scenario {}", path.display()), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LabError::Io {
+            what: format!("reading scenario {}", path.display()),
+            source,
+        })?;
         Scenario::from_toml_str(&text, &path.display().to_string())
     }
 
@@ -448,11 +466,18 @@ impl Scenario {
                 ));
             }
             if !names.insert(ns.name.as_str()) {
-                return Err(format!("namespace[{i}].name {:?} is defined twice", ns.name));
+                return Err(format!(
+                    "namespace[{i}].name {:?} is defined twice",
+                    ns.name
+                ));
             }
         }
         let known = |what: &str, ns: &str| -> Result<(), String> {
-            if names.contains(ns) { Ok(()) } else { Err(format!("{what}: unknown namespace {ns:?}")) }
+            if names.contains(ns) {
+                Ok(())
+            } else {
+                Err(format!("{what}: unknown namespace {ns:?}"))
+            }
         };
         known("scanner", &self.scanner)?;
 
@@ -467,8 +492,14 @@ impl Scenario {
                         ep.ifname
                     ));
                 }
-                if ifaces.insert((ep.ns.as_str(), ep.ifname.as_str()), i).is_some() {
-                    return Err(format!("{at}: interface {:?} exists twice in namespace {:?}", ep.ifname, ep.ns));
+                if ifaces
+                    .insert((ep.ns.as_str(), ep.ifname.as_str()), i)
+                    .is_some()
+                {
+                    return Err(format!(
+                        "{at}: interface {:?} exists twice in namespace {:?}",
+                        ep.ifname, ep.ns
+                    ));
                 }
                 for a in ep.addr.as_slice() {
                     if !a.in_lab() {
@@ -480,11 +511,18 @@ impl Scenario {
                 }
             }
             if l.a.ns == l.b.ns {
-                return Err(format!("link[{i}]: both ends are in namespace {:?}", l.a.ns));
+                return Err(format!(
+                    "link[{i}]: both ends are in namespace {:?}",
+                    l.a.ns
+                ));
             }
             if let Some(im) = &l.impair {
                 let at = format!("link[{i}].impair");
-                for (f, v) in [("loss", im.loss), ("duplicate", im.duplicate), ("reorder", im.reorder)] {
+                for (f, v) in [
+                    ("loss", im.loss),
+                    ("duplicate", im.duplicate),
+                    ("reorder", im.reorder),
+                ] {
                     if !prob(v) {
                         return Err(format!("{at}.{f} = {v}: must be a probability in 0..=1"));
                     }
@@ -495,7 +533,10 @@ impl Scenario {
                     }
                 }
                 if im.queue_limit == 0 || im.queue_limit > 1_000_000 {
-                    return Err(format!("{at}.queue_limit = {}: must be in 1..=1000000", im.queue_limit));
+                    return Err(format!(
+                        "{at}.queue_limit = {}: must be in 1..=1000000",
+                        im.queue_limit
+                    ));
                 }
                 if im.engine == ImpairEngine::Nft
                     && (im.delay_ms != 0.0
@@ -504,7 +545,9 @@ impl Scenario {
                         || im.reorder != 0.0
                         || im.rate_kbit != 0)
                 {
-                    return Err(format!("{at}: engine \"nft\" does loss only; use engine \"relay\" for the rest"));
+                    return Err(format!(
+                        "{at}: engine \"nft\" does loss only; use engine \"relay\" for the rest"
+                    ));
                 }
             }
         }
@@ -517,14 +560,17 @@ impl Scenario {
                     r.to
                 ));
             }
-            if let Some(v) = r.via {
-                if !LAB_NET.contains(v) {
-                    return Err(format!("{at}.via {v} is outside the lab range {LAB_NET}"));
-                }
+            if let Some(v) = r.via
+                && !LAB_NET.contains(v)
+            {
+                return Err(format!("{at}.via {v} is outside the lab range {LAB_NET}"));
             }
             match &r.dev {
                 Some(d) if !ifaces.contains_key(&(r.ns.as_str(), d.as_str())) => {
-                    return Err(format!("{at}.dev {d:?}: no such link interface in namespace {:?}", r.ns));
+                    return Err(format!(
+                        "{at}.dev {d:?}: no such link interface in namespace {:?}",
+                        r.ns
+                    ));
                 }
                 None if r.via.is_none() => return Err(format!("{at}: give `via` or `dev`")),
                 _ => {}
@@ -534,10 +580,15 @@ impl Scenario {
             let at = format!("local_route[{i}]");
             known(&format!("{at}.ns"), &r.ns)?;
             if !r.prefix.in_lab() {
-                return Err(format!("{at}.prefix {} is outside the lab range {LAB_NET}", r.prefix));
+                return Err(format!(
+                    "{at}.prefix {} is outside the lab range {LAB_NET}",
+                    r.prefix
+                ));
             }
             if r.ns == self.scanner {
-                return Err(format!("{at}: the scanner namespace cannot answer for a prefix"));
+                return Err(format!(
+                    "{at}: the scanner namespace cannot answer for a prefix"
+                ));
             }
         }
         for (i, s) in self.services.iter().enumerate() {
@@ -549,31 +600,37 @@ impl Scenario {
             if s.ports.contains(&0) {
                 return Err(format!("{at}.ports: port 0 is not a port"));
             }
-            if let Some(b) = s.bind {
-                if !LAB_NET.contains(b) && !b.is_unspecified() && !b.is_loopback() {
-                    return Err(format!("{at}.bind {b} is outside the lab range {LAB_NET}"));
-                }
+            if let Some(b) = s.bind
+                && !LAB_NET.contains(b)
+                && !b.is_unspecified()
+                && !b.is_loopback()
+            {
+                return Err(format!("{at}.bind {b} is outside the lab range {LAB_NET}"));
             }
             if let Some(c) = &s.command {
                 if c.is_empty() || c[0].is_empty() {
                     return Err(format!("{at}.command: give a program and its arguments"));
                 }
                 if s.proto != Proto::Tcp {
-                    return Err(format!("{at}: readiness of a daemon is checked on TCP ports only"));
+                    return Err(format!(
+                        "{at}: readiness of a daemon is checked on TCP ports only"
+                    ));
                 }
             }
             if s.hold_ms > 600_000 || s.ready_timeout_ms > 600_000 {
-                return Err(format!("{at}: hold_ms and ready_timeout_ms must be at most 600000"));
+                return Err(format!(
+                    "{at}: hold_ms and ready_timeout_ms must be at most 600000"
+                ));
             }
         }
         for (i, f) in self.filters.iter().enumerate() {
             let at = format!("filter[{i}]");
             known(&format!("{at}.ns"), &f.ns)?;
             for (k, c) in [("saddr", f.saddr), ("daddr", f.daddr)] {
-                if let Some(c) = c {
-                    if !c.in_lab() {
-                        return Err(format!("{at}.{k} {c} is outside the lab range {LAB_NET}"));
-                    }
+                if let Some(c) = c
+                    && !c.in_lab()
+                {
+                    return Err(format!("{at}.{k} {c} is outside the lab range {LAB_NET}"));
                 }
             }
             if !f.ports.is_empty() && !matches!(f.proto, FilterProto::Tcp | FilterProto::Udp) {
@@ -627,7 +684,10 @@ b = { ns = "t", addr = "198.18.0.2/24" }
     fn minimal_scenario_parses() {
         let s = Scenario::from_toml_str(MIN, "min").unwrap();
         assert_eq!(s.links[0].a.ifname, "eth0");
-        assert_eq!(s.links[0].b.addr.as_slice()[0].addr, Ipv4Addr::new(198, 18, 0, 2));
+        assert_eq!(
+            s.links[0].b.addr.as_slice()[0].addr,
+            Ipv4Addr::new(198, 18, 0, 2)
+        );
     }
 
     fn err_of(text: &str) -> String {
@@ -637,12 +697,21 @@ b = { ns = "t", addr = "198.18.0.2/24" }
     #[test]
     fn refuses_addresses_outside_the_lab() {
         let e = err_of(&MIN.replace("198.18.0.2/24", "10.0.0.2/24"));
-        assert!(e.contains("link[0].b.addr 10.0.0.2/24 is outside the lab range"), "{e}");
-        let e = err_of(&format!("{MIN}\n[[route]]\nns = \"s\"\nto = \"0.0.0.0/0\"\nvia = \"198.18.0.2\"\n"));
+        assert!(
+            e.contains("link[0].b.addr 10.0.0.2/24 is outside the lab range"),
+            "{e}"
+        );
+        let e = err_of(&format!(
+            "{MIN}\n[[route]]\nns = \"s\"\nto = \"0.0.0.0/0\"\nvia = \"198.18.0.2\"\n"
+        ));
         assert!(e.contains("route[0].to 0.0.0.0/0"), "{e}");
-        let e = err_of(&format!("{MIN}\n[[route]]\nns = \"s\"\nto = \"198.19.0.0/16\"\nvia = \"192.168.1.1\"\n"));
+        let e = err_of(&format!(
+            "{MIN}\n[[route]]\nns = \"s\"\nto = \"198.19.0.0/16\"\nvia = \"192.168.1.1\"\n"
+        ));
         assert!(e.contains("route[0].via 192.168.1.1"), "{e}");
-        let e = err_of(&format!("{MIN}\n[[local_route]]\nns = \"t\"\nprefix = \"203.0.113.0/24\"\n"));
+        let e = err_of(&format!(
+            "{MIN}\n[[local_route]]\nns = \"t\"\nprefix = \"203.0.113.0/24\"\n"
+        ));
         assert!(e.contains("local_route[0].prefix"), "{e}");
         let e = err_of(&format!(
             "{MIN}\n[[filter]]\nns = \"t\"\nsaddr = \"8.8.8.8\"\naction = \"drop\"\n"
@@ -652,12 +721,20 @@ b = { ns = "t", addr = "198.18.0.2/24" }
 
     #[test]
     fn refuses_bad_names_and_fields() {
-        assert!(err_of(&MIN.replace("scanner = \"s\"", "scanner = \"q\"")).contains("scanner: unknown namespace"));
-        assert!(err_of(&MIN.replace("name = \"t\"\n[[link]]", "name = \"T!\"\n[[link]]")).contains("namespace[1].name"));
+        assert!(
+            err_of(&MIN.replace("scanner = \"s\"", "scanner = \"q\""))
+                .contains("scanner: unknown namespace")
+        );
+        assert!(
+            err_of(&MIN.replace("name = \"t\"\n[[link]]", "name = \"T!\"\n[[link]]"))
+                .contains("namespace[1].name")
+        );
         assert!(err_of(&format!("{MIN}\nbogus = 1\n")).contains("bogus"));
         let e = err_of(&format!("{MIN}\n[link.impair]\nloss = 1.5\n"));
         assert!(e.contains("link[0].impair.loss"), "{e}");
-        let e = err_of(&format!("{MIN}\n[link.impair]\nengine = \"nft\"\ndelay_ms = 3\n"));
+        let e = err_of(&format!(
+            "{MIN}\n[link.impair]\nengine = \"nft\"\ndelay_ms = 3\n"
+        ));
         assert!(e.contains("loss only"), "{e}");
     }
 

@@ -43,23 +43,31 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// Bind the sockets of one responder service inside `netns`.
-    pub(crate) fn bind(&mut self, netns: &str, spec: &ServiceSpec, at: &str) -> Result<(), LabError> {
+    pub(crate) fn bind(
+        &mut self,
+        netns: &str,
+        spec: &ServiceSpec,
+        at: &str,
+    ) -> Result<(), LabError> {
         let ip = spec.bind.unwrap_or(Ipv4Addr::UNSPECIFIED);
         let ports = spec.ports.clone();
         let proto = spec.proto;
-        let bound = netns::in_netns(netns, move || -> Result<Vec<Bound>, (u16, std::io::Error)> {
-            let mut out = Vec::new();
-            for p in ports {
-                let addr = SocketAddr::from((ip, p));
-                let s = match proto {
-                    Proto::Tcp => std::net::TcpListener::bind(addr).map(Bound::Tcp),
-                    Proto::Udp => std::net::UdpSocket::bind(addr).map(Bound::Udp),
+        let bound = netns::in_netns(
+            netns,
+            move || -> Result<Vec<Bound>, (u16, std::io::Error)> {
+                let mut out = Vec::new();
+                for p in ports {
+                    let addr = SocketAddr::from((ip, p));
+                    let s = match proto {
+                        Proto::Tcp => std::net::TcpListener::bind(addr).map(Bound::Tcp),
+                        Proto::Udp => std::net::UdpSocket::bind(addr).map(Bound::Udp),
+                    }
+                    .map_err(|e| (p, e))?;
+                    out.push(s);
                 }
-                .map_err(|e| (p, e))?;
-                out.push(s);
-            }
-            Ok(out)
-        })?;
+                Ok(out)
+            },
+        )?;
         let bound = bound.map_err(|(p, source)| LabError::Io {
             what: format!("{at}: binding {proto:?} port {p} on {ip} in namespace {netns}"),
             source,
@@ -86,14 +94,20 @@ impl Pending {
                 Bound::Tcp(l) => l.set_nonblocking(true),
                 Bound::Udp(u) => u.set_nonblocking(true),
             };
-            nb.map_err(|source| LabError::Io { what: "making a responder socket non-blocking".into(), source })?;
+            nb.map_err(|source| LabError::Io {
+                what: "making a responder socket non-blocking".into(),
+                source,
+            })?;
         }
         let (stop, mut stop_rx) = watch::channel(false);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         let thread = std::thread::Builder::new()
             .name(label)
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e.to_string()));
@@ -105,7 +119,13 @@ impl Pending {
                     for r in self.responders {
                         let started = match r.socket {
                             Bound::Tcp(l) => tokio::net::TcpListener::from_std(l).map(|l| {
-                                tokio::spawn(tcp_loop(l, r.banner, r.echo, r.hold, Arc::clone(&held)));
+                                tokio::spawn(tcp_loop(
+                                    l,
+                                    r.banner,
+                                    r.echo,
+                                    r.hold,
+                                    Arc::clone(&held),
+                                ));
                             }),
                             Bound::Udp(u) => tokio::net::UdpSocket::from_std(u).map(|u| {
                                 tokio::spawn(udp_loop(u, r.banner, r.echo));
@@ -125,12 +145,21 @@ impl Pending {
                 });
                 // Dropping the runtime here cancels every accept loop and held connection.
             })
-            .map_err(|source| LabError::Io { what: "spawning the responder thread".into(), source })?;
+            .map_err(|source| LabError::Io {
+                what: "spawning the responder thread".into(),
+                source,
+            })?;
         match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Some(Server { stop, thread: Some(thread) })),
+            Ok(Ok(())) => Ok(Some(Server {
+                stop,
+                thread: Some(thread),
+            })),
             Ok(Err(m)) => {
                 let _ = thread.join();
-                Err(LabError::Io { what: "starting the responders".into(), source: std::io::Error::other(m) })
+                Err(LabError::Io {
+                    what: "starting the responders".into(),
+                    source: std::io::Error::other(m),
+                })
             }
             Err(_) => {
                 let _ = thread.join();
@@ -234,17 +263,25 @@ pub(crate) fn start_daemon(netns: &str, spec: &ServiceSpec, at: &str) -> Result<
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|source| LabError::Io { what: format!("{at}: starting {argv:?} in {netns}"), source })?;
+        .map_err(|source| LabError::Io {
+            what: format!("{at}: starting {argv:?} in {netns}"),
+            source,
+        })?;
     let deadline = Instant::now() + Duration::from_millis(spec.ready_timeout_ms);
     loop {
-        let listening = netns::run("ip", &["netns", "exec", netns, "ss", "-Hltn"]).unwrap_or_default();
+        let listening =
+            netns::run("ip", &["netns", "exec", netns, "ss", "-Hltn"]).unwrap_or_default();
         let missing: Vec<u16> = spec
             .ports
             .iter()
             .copied()
             .filter(|p| {
                 let suffix = format!(":{p}");
-                !listening.lines().any(|l| l.split_whitespace().nth(3).is_some_and(|a| a.ends_with(&suffix)))
+                !listening.lines().any(|l| {
+                    l.split_whitespace()
+                        .nth(3)
+                        .is_some_and(|a| a.ends_with(&suffix))
+                })
             })
             .collect();
         if missing.is_empty() {
@@ -259,7 +296,10 @@ pub(crate) fn start_daemon(netns: &str, spec: &ServiceSpec, at: &str) -> Result<
             let _ = child.kill();
             let _ = child.wait();
             return Err(LabError::Daemon {
-                what: format!("{at}: {argv:?} did not listen on {missing:?} within {} ms", spec.ready_timeout_ms),
+                what: format!(
+                    "{at}: {argv:?} did not listen on {missing:?} within {} ms",
+                    spec.ready_timeout_ms
+                ),
             });
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -60,7 +60,16 @@ fn warm_up(lab: &Lab) {
     let target = lab.addr("target").unwrap();
     let ok = lab
         .run_in("scanner", move || {
-            (0..20).any(|_| !udp_probe((target, 7).into(), 1, Duration::ZERO, Duration::from_millis(300), 8).is_empty())
+            (0..20).any(|_| {
+                !udp_probe(
+                    (target, 7).into(),
+                    1,
+                    Duration::ZERO,
+                    Duration::from_millis(300),
+                    8,
+                )
+                .is_empty()
+            })
         })
         .unwrap();
     assert!(ok, "no echo from the target at all");
@@ -73,7 +82,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[test]
 fn connect_basic_open_closed_filtered_prohibited() {
-    let Some(lab) = start("connect-basic") else { return };
+    let Some(lab) = start("connect-basic") else {
+        return;
+    };
     let target = lab.addr("target").unwrap();
     assert_eq!(target, Ipv4Addr::new(198, 18, 0, 2));
     assert_eq!(lab.addr("scanner").unwrap(), Ipv4Addr::new(198, 18, 0, 1));
@@ -90,7 +101,11 @@ fn connect_basic_open_closed_filtered_prohibited() {
 
         for p in [1, 23, 8081, 65535] {
             let e = connect(target, p, t).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "closed port {p}: {e}");
+            assert_eq!(
+                e.kind(),
+                ErrorKind::ConnectionRefused,
+                "closed port {p}: {e}"
+            );
         }
         for p in [81, 444, 3306] {
             let t0 = Instant::now();
@@ -106,45 +121,77 @@ fn connect_basic_open_closed_filtered_prohibited() {
     })
     .unwrap();
     // The scenario's nft table is really in the target namespace.
-    let out = lab.exec("target", &["nft", "list", "table", "inet", "portolan"]).unwrap();
+    let out = lab
+        .exec("target", &["nft", "list", "table", "inet", "portolan"])
+        .unwrap();
     let rules = String::from_utf8_lossy(&out.stdout);
-    assert!(rules.contains("tcp dport { 81, 444, 3306 } drop"), "{rules}");
+    assert!(
+        rules.contains("tcp dport { 81, 444, 3306 } drop"),
+        "{rules}"
+    );
     lab.stop().unwrap();
 }
 
 #[test]
 fn scanner_namespace_has_no_route_out() {
-    let Some(lab) = start("connect-basic") else { return };
+    let Some(lab) = start("connect-basic") else {
+        return;
+    };
     let res = lab
         .run_in("scanner", || {
             let t0 = Instant::now();
             // TEST-NET-2: there is no route, so connect fails in the route lookup and nothing is sent.
-            let e = connect(Ipv4Addr::new(198, 51, 100, 1), 80, Duration::from_secs(3)).unwrap_err();
+            let e =
+                connect(Ipv4Addr::new(198, 51, 100, 1), 80, Duration::from_secs(3)).unwrap_err();
             (e, t0.elapsed())
         })
         .unwrap();
     assert_eq!(res.0.kind(), ErrorKind::NetworkUnreachable, "{}", res.0);
-    assert!(res.0.to_string().contains("Network is unreachable"), "{}", res.0);
+    assert!(
+        res.0.to_string().contains("Network is unreachable"),
+        "{}",
+        res.0
+    );
     assert!(res.1 < Duration::from_millis(200), "took {:?}", res.1);
     let out = lab.exec("scanner", &["ip", "-4", "route", "show"]).unwrap();
     let routes = String::from_utf8_lossy(&out.stdout);
     assert!(!routes.contains("default"), "{routes}");
-    let out = lab.command("scanner", "ip").unwrap().args(["route", "get", "198.51.100.1"]).output().unwrap();
+    let out = lab
+        .command("scanner", "ip")
+        .unwrap()
+        .args(["route", "get", "198.51.100.1"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }
 
 fn root_state() -> (String, String, String) {
     let run = |args: &[&str]| {
-        String::from_utf8_lossy(&std::process::Command::new(args[0]).args(&args[1..]).output().unwrap().stdout)
-            .into_owned()
+        String::from_utf8_lossy(
+            &std::process::Command::new(args[0])
+                .args(&args[1..])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .into_owned()
     };
-    (run(&["ip", "netns", "list"]), run(&["ip", "-o", "link", "show"]), run(&["nft", "list", "tables"]))
+    (
+        run(&["ip", "netns", "list"]),
+        run(&["ip", "-o", "link", "show"]),
+        run(&["nft", "list", "tables"]),
+    )
 }
 
 fn assert_gone(names: &[String]) {
     let (netns, links, tables) = root_state();
     for n in names {
-        assert!(!netns.lines().any(|l| l.split_whitespace().next() == Some(n)), "namespace {n} left: {netns}");
+        assert!(
+            !netns
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(n)),
+            "namespace {n} left: {netns}"
+        );
         assert!(!std::path::Path::new(&format!("/run/netns/{n}")).exists());
     }
     // The lab never creates anything in the caller's namespace.
@@ -162,7 +209,9 @@ fn drop_removes_namespaces_interfaces_and_tables() {
         assert!(netns.contains(n.as_str()));
         assert!(n.starts_with(&format!("pl-{}", "")));
     }
-    let out = lab.exec("target", &["ip", "-o", "link", "show", "eth0"]).unwrap();
+    let out = lab
+        .exec("target", &["ip", "-o", "link", "show", "eth0"])
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("eth0"));
     drop(lab);
     assert_gone(&names);
@@ -210,12 +259,23 @@ fn start_removes_leftovers_of_dead_runs() {
     let pid = child.id();
     child.wait().unwrap();
     let stale = format!("pl-{}-0-stale", base36(u64::from(pid)));
-    let ok = std::process::Command::new("ip").args(["netns", "add", &stale]).status().unwrap();
+    let ok = std::process::Command::new("ip")
+        .args(["netns", "add", &stale])
+        .status()
+        .unwrap();
     assert!(ok.success());
     let lab = Lab::start_named("connect-basic").unwrap();
-    assert!(!std::path::Path::new(&format!("/run/netns/{stale}")).exists(), "{stale} survived");
+    assert!(
+        !std::path::Path::new(&format!("/run/netns/{stale}")).exists(),
+        "{stale} survived"
+    );
     // Our own live namespaces are not touched by a second cleanup.
-    assert!(portolan_testkit::cleanup_stale().unwrap().iter().all(|n| !lab.netns_names().contains(n)));
+    assert!(
+        portolan_testkit::cleanup_stale()
+            .unwrap()
+            .iter()
+            .all(|n| !lab.netns_names().contains(n))
+    );
     for n in lab.netns_names() {
         assert!(std::path::Path::new(&format!("/run/netns/{n}")).exists());
     }
@@ -245,7 +305,9 @@ fn impaired_link_delays() {
     };
     let plain = rtt("connect-basic");
     let impaired = rtt("impaired");
-    eprintln!("median TCP connect time: veth {plain:?}, impaired (20 ms ± 5 ms each way) {impaired:?}");
+    eprintln!(
+        "median TCP connect time: veth {plain:?}, impaired (20 ms ± 5 ms each way) {impaired:?}"
+    );
     assert!(plain < Duration::from_millis(10), "{plain:?}");
     // Two one-way delays of 15..25 ms each; generous upper bound for a loaded machine.
     assert!(impaired >= Duration::from_millis(28), "{impaired:?}");
@@ -262,7 +324,13 @@ fn impaired_link_loses_about_the_configured_fraction() {
     let n = 600u32;
     let got = lab
         .run_in("scanner", move || {
-            udp_probe((target, 7).into(), n, Duration::from_millis(1), Duration::from_millis(800), 32)
+            udp_probe(
+                (target, 7).into(),
+                n,
+                Duration::from_millis(1),
+                Duration::from_millis(800),
+                32,
+            )
         })
         .unwrap();
     let after = lab.link_stats(0).unwrap();
@@ -279,7 +347,10 @@ fn impaired_link_loses_about_the_configured_fraction() {
     // Expected 23.8 lost round trips; the bounds are ~4 standard deviations wide.
     assert!((6..=50).contains(&lost), "lost {lost} of {n}");
     assert!(a2b_rx >= u64::from(n));
-    assert!((2..=30).contains(&a2b_lost), "relay dropped {a2b_lost} of {a2b_rx}");
+    assert!(
+        (2..=30).contains(&a2b_lost),
+        "relay dropped {a2b_lost} of {a2b_rx}"
+    );
     assert_eq!(after.a_to_b.queue_drops, 0);
 }
 
@@ -313,14 +384,27 @@ fn relay_duplicates_and_reorders() {
     let n = 300u32;
     let got = lab
         .run_in("scanner", move || {
-            udp_probe((target, 7).into(), n, Duration::from_millis(1), Duration::from_millis(500), 16)
+            udp_probe(
+                (target, 7).into(),
+                n,
+                Duration::from_millis(1),
+                Duration::from_millis(500),
+                16,
+            )
         })
         .unwrap();
     let inversions = got.windows(2).filter(|w| w[1] < w[0]).count();
     let stats = lab.link_stats(0).unwrap();
-    eprintln!("{} replies to {n} probes, {inversions} out-of-order arrivals, stats {stats:?}", got.len());
+    eprintln!(
+        "{} replies to {n} probes, {inversions} out-of-order arrivals, stats {stats:?}",
+        got.len()
+    );
     // Each direction doubles a quarter of the frames: about 1.25^2 = 1.56 replies per probe.
-    assert!(got.len() as f64 > 1.3 * f64::from(n) && (got.len() as f64) < 1.9 * f64::from(n), "{}", got.len());
+    assert!(
+        got.len() as f64 > 1.3 * f64::from(n) && (got.len() as f64) < 1.9 * f64::from(n),
+        "{}",
+        got.len()
+    );
     assert!(inversions > 20, "{inversions}");
     assert!(stats.a_to_b.duplicated > 40 && stats.a_to_b.reordered > 40);
 }
@@ -354,7 +438,10 @@ fn relay_rate_limit_paces_frames() {
         .unwrap();
     eprintln!("100 x 1000 B echoed at 800 kbit/s in {took:?} ({got} replies)");
     assert_eq!(got, 100);
-    assert!(took >= Duration::from_millis(850) && took < Duration::from_secs(4), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(850) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
 }
 
 #[test]
@@ -362,18 +449,32 @@ fn nft_numgen_loss_engine() {
     if !require_root_or_skip() {
         return;
     }
-    let lab = start_toml(&format!("{TWO_NS}\n[link.impair]\nengine = \"nft\"\nloss = 0.3\n"));
-    assert!(lab.link_stats(0).is_none(), "nft loss runs on a plain veth pair");
+    let lab = start_toml(&format!(
+        "{TWO_NS}\n[link.impair]\nengine = \"nft\"\nloss = 0.3\n"
+    ));
+    assert!(
+        lab.link_stats(0).is_none(),
+        "nft loss runs on a plain veth pair"
+    );
     warm_up(&lab);
     let target = lab.addr("target").unwrap();
     let n = 400u32;
     let got = lab
         .run_in("scanner", move || {
-            udp_probe((target, 7).into(), n, Duration::from_millis(1), Duration::from_millis(300), 16)
+            udp_probe(
+                (target, 7).into(),
+                n,
+                Duration::from_millis(1),
+                Duration::from_millis(300),
+                16,
+            )
         })
         .unwrap();
     // 0.7^2 = 49% of round trips survive: about 196 of 400.
-    eprintln!("nft numgen 30% per direction: {} of {n} round trips survived", got.len());
+    eprintln!(
+        "nft numgen 30% per direction: {} of {n} round trips survived",
+        got.len()
+    );
     assert!((140..=255).contains(&got.len()), "{}", got.len());
 }
 
@@ -411,11 +512,23 @@ action = "drop"
 "#,
     );
     lab.run_in("scanner", || {
-        for a in [Ipv4Addr::new(198, 19, 0, 1), Ipv4Addr::new(198, 19, 7, 9), Ipv4Addr::new(198, 19, 254, 254)] {
+        for a in [
+            Ipv4Addr::new(198, 19, 0, 1),
+            Ipv4Addr::new(198, 19, 7, 9),
+            Ipv4Addr::new(198, 19, 254, 254),
+        ] {
             connect(a, 80, Duration::from_secs(2)).unwrap_or_else(|e| panic!("{a}: {e}"));
-            assert_eq!(connect(a, 81, Duration::from_secs(2)).unwrap_err().kind(), ErrorKind::ConnectionRefused);
+            assert_eq!(
+                connect(a, 81, Duration::from_secs(2)).unwrap_err().kind(),
+                ErrorKind::ConnectionRefused
+            );
         }
-        let e = connect(Ipv4Addr::new(198, 19, 255, 3), 80, Duration::from_millis(500)).unwrap_err();
+        let e = connect(
+            Ipv4Addr::new(198, 19, 255, 3),
+            80,
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::TimedOut);
     })
     .unwrap();
@@ -456,21 +569,35 @@ command = ["python3", "-m", "http.server", "8000", "--bind", "198.18.0.2", "--di
         .unwrap();
     assert!(reply.starts_with("HTTP/1.0 200"), "{reply}");
     let ns = lab.netns_name("target").unwrap().to_string();
-    let pids = std::process::Command::new("ip").args(["netns", "pids", &ns]).output().unwrap();
-    let pids: Vec<String> = String::from_utf8_lossy(&pids.stdout).lines().map(str::to_string).collect();
+    let pids = std::process::Command::new("ip")
+        .args(["netns", "pids", &ns])
+        .output()
+        .unwrap();
+    let pids: Vec<String> = String::from_utf8_lossy(&pids.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
     assert!(!pids.is_empty());
     drop(lab);
     for p in pids {
         let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-        assert!(stat.is_empty() || stat.contains(") Z "), "process {p} survived: {stat}");
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "process {p} survived: {stat}"
+        );
     }
 }
 
 #[test]
 fn not_root_or_bad_scenario_is_a_clear_error() {
-    let e = Scenario::from_toml_str(&TWO_NS.replace("198.18.0.2/24", "192.168.1.2/24"), "inline").unwrap_err();
+    let e = Scenario::from_toml_str(&TWO_NS.replace("198.18.0.2/24", "192.168.1.2/24"), "inline")
+        .unwrap_err();
     assert!(matches!(e, LabError::Scenario { .. }));
-    assert!(e.to_string().contains("link[0].b.addr 192.168.1.2/24 is outside the lab range 198.18.0.0/15"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("link[0].b.addr 192.168.1.2/24 is outside the lab range 198.18.0.0/15"),
+        "{e}"
+    );
     if !portolan_testkit::is_root() {
         let e = Lab::start_named("connect-basic").unwrap_err();
         assert!(e.is_not_root(), "{e}");
