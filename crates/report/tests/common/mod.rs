@@ -1,0 +1,196 @@
+//! Helpers for the report tests: loopback listeners, bounded runs of nmap and xmllint, and the comparison of
+//! Nmap's text output with ours line by line, masking only what legitimately differs.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub fn have(cmd: &str) -> bool {
+    Command::new(cmd).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// Open TCP ports on 127.0.0.1 (ephemeral, so tests never collide with other listeners), accepting and
+/// closing connections until dropped or 120 s have passed.
+pub struct Listeners {
+    pub ports: Vec<u16>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Listeners {
+    pub fn open(n: usize) -> Listeners {
+        let socks: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+        let ports = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
+        for s in &socks {
+            s.set_nonblocking(true).unwrap();
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while !flag.load(Ordering::Relaxed) && Instant::now() < deadline {
+                for s in &socks {
+                    while let Ok((c, _)) = s.accept() {
+                        drop(c);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        Listeners { ports, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Ports that are closed right now: bound to learn a free number, then released.
+pub fn closed_ports(n: usize) -> Vec<u16> {
+    let socks: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let mut ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
+    drop(socks);
+    ports.sort_unstable();
+    // Make sure nothing grabbed one in between.
+    ports.retain(|p| TcpStream::connect(("127.0.0.1", *p)).is_err());
+    ports
+}
+
+/// Runs a command with a deadline; returns stdout.
+pub fn run(cmd: &str, args: &[String], cwd: &Path, limit: Duration) -> String {
+    let mut child = Command::new(cmd)
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut out = String::new();
+            child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            assert!(status.success(), "{cmd} {args:?} failed: {status}\n{err}");
+            return out;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd} {args:?} took longer than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub struct NmapRun {
+    pub stdout: String,
+    pub xml: String,
+    pub normal: String,
+    pub grepable: String,
+    pub dir: tempfile::TempDir,
+}
+
+/// `nmap -sT -n -Pn -p PORTS <extra> -oX -oN -oG 127.0.0.1`, files in a fresh temp dir.
+pub fn nmap(ports: &str, extra: &[&str]) -> NmapRun {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = ["-sT", "-n", "-Pn", "-p", ports].iter().map(|s| s.to_string()).collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(["-oX", "out.xml", "-oN", "out.nmap", "-oG", "out.gnmap", "127.0.0.1"].iter().map(|s| s.to_string()));
+    let stdout = run("nmap", &args, dir.path(), Duration::from_secs(60));
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    NmapRun { stdout, xml: read("out.xml"), normal: read("out.nmap"), grepable: read("out.gnmap"), dir }
+}
+
+/// Validates a document against Nmap's DTD; returns false (after saying why) when xmllint or the DTD is
+/// missing.
+pub fn xmllint_valid(xml: &str) {
+    let dtd = Path::new("/usr/share/nmap/nmap.dtd");
+    if !have("xmllint") || !dtd.exists() {
+        eprintln!("SKIP DTD validation: xmllint or /usr/share/nmap/nmap.dtd missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("doc.xml");
+    std::fs::write(&f, xml).unwrap();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--dtdvalid", dtd.to_str().unwrap(), f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "xmllint rejected the document:\n{}\n--- document ---\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mask_number_before(line: &str, marker: &str) -> String {
+    // "... scanned in 0.02 seconds" -> "... scanned in N seconds"
+    match line.find(marker) {
+        Some(i) => {
+            let head = &line[..i];
+            let cut = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+            format!("{cut}N{}", &line[i..])
+        }
+        None => line.to_owned(),
+    }
+}
+
+/// What may legitimately differ between Nmap's output and ours: the product name and clock in headers and
+/// footers, elapsed seconds, the measured latency, and lines that the CLI (not the writer) prints at -v.
+pub fn normalise(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        // Progress lines the CLI prints at -v; the report writers do not produce them.
+        const PROGRESS: [&str; 5] = ["Read data files from:", "Initiating ", "Scanning ", "Discovered open port ", "Completed "];
+        if PROGRESS.iter().any(|p| line.starts_with(p)) {
+            continue;
+        }
+        let l = if line.starts_with("# Nmap ") && line.contains(" scan initiated ")
+            || line.starts_with("# Portolan ") && line.contains(" scan initiated ")
+        {
+            let args = line.split_once(" as: ").map(|x| x.1).unwrap_or("");
+            format!("#HEADER as: {}", args.split_once(' ').map(|x| x.1).unwrap_or(""))
+        } else if line.starts_with("# Nmap done at ") || line.starts_with("# Portolan done at ") {
+            let tail = line.split_once(" -- ").map(|x| x.1).unwrap_or("");
+            format!("#FOOTER -- {}", mask_number_before(tail, " seconds"))
+        } else if line.starts_with("Starting Nmap ") || line.starts_with("Starting Portolan ") {
+            "STARTING".to_owned()
+        } else if line.starts_with("Nmap done: ") || line.starts_with("Portolan done: ") {
+            format!("DONE: {}", mask_number_before(line.split_once(": ").map(|x| x.1).unwrap_or(""), " seconds"))
+        } else if line.starts_with("Host is up") {
+            match (line.find(" ("), line.find("s latency)")) {
+                (Some(a), Some(_)) => format!("{} (Ns latency).", &line[..a]),
+                _ => line.to_owned(),
+            }
+        } else {
+            line.to_owned()
+        };
+        out.push(l);
+    }
+    out
+}
+
+pub fn assert_same_lines(what: &str, nmap: &str, ours: &str) {
+    let (a, b) = (normalise(nmap), normalise(ours));
+    if a != b {
+        let mut msg = format!("{what}: our output differs from Nmap's\n");
+        for i in 0..a.len().max(b.len()) {
+            let (x, y) = (a.get(i).map(String::as_str).unwrap_or("<none>"), b.get(i).map(String::as_str).unwrap_or("<none>"));
+            msg.push_str(&format!("{} nmap: {x:?}\n  ours: {y:?}\n", if x == y { ' ' } else { '!' }));
+        }
+        panic!("{msg}");
+    }
+}

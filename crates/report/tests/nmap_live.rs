@@ -1,0 +1,114 @@
+//! Golden comparison against a real Nmap run on loopback: listeners we start, nmap writes -oX/-oN/-oG and
+//! its terminal output, our reader loads its XML, and our writers must reproduce its normal and grepable
+//! output line by line (masking only product name, clock, elapsed time and latency). Every XML we write is
+//! validated against Nmap's DTD and read back unchanged.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use portolan_report::{RenderOptions, grepable, normal, xml, xml_reader};
+
+fn opts_for(report: &portolan_model::ScanReport, extra: &[&str]) -> RenderOptions {
+    RenderOptions {
+        reason: extra.contains(&"--reason"),
+        open_only: extra.contains(&"--open"),
+        verbose: report.verbose,
+        debug: report.debugging,
+    }
+}
+
+fn port_list(open: &[u16], closed: &[u16]) -> String {
+    let mut all: Vec<u16> = open.iter().chain(closed).copied().collect();
+    all.sort_unstable();
+    all.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Scans `open` listeners plus `closed` free ports with `extra` options and compares every format.
+fn check(case: &str, n_open: usize, n_closed: usize, extra: &[&str]) -> Option<String> {
+    if !have("nmap") {
+        eprintln!("SKIP {case}: nmap is not installed");
+        return None;
+    }
+    let listeners = Listeners::open(n_open);
+    let closed = closed_ports(n_closed);
+    let run = nmap(&port_list(&listeners.ports, &closed), extra);
+    drop(listeners);
+
+    let report = xml_reader::read(&run.xml).unwrap_or_else(|e| panic!("{case}: reading nmap's XML: {e}"));
+    let opts = opts_for(&report, extra);
+    let hidden = extra.contains(&"--open") && n_open == 0;
+    assert_eq!(report.hosts.len(), if hidden { 0 } else { 1 }, "{case}: Nmap omits a host --open hides");
+    assert_eq!(report.scanner, "nmap");
+
+    assert_same_lines(&format!("{case} (terminal)"), &run.stdout, &normal::render(&report, &opts));
+    assert_same_lines(&format!("{case} (-oN)"), &run.normal, &normal::render_file(&report, &opts));
+    assert_same_lines(&format!("{case} (-oG)"), &run.grepable, &grepable::render(&report, &opts));
+
+    let ours = xml::render(&report, &opts);
+    xmllint_valid(&ours);
+    let back = xml_reader::read(&ours).unwrap_or_else(|e| panic!("{case}: reading our XML: {e}\n{ours}"));
+    assert_eq!(back, report, "{case}: XML round trip changed the report");
+    // Our XML of Nmap's report is Nmap's XML, apart from the prologue lines naming the stylesheet/comment.
+    let skip = |l: &&str| !l.starts_with("<?xml-stylesheet") && !l.starts_with("<!-- ");
+    let ours_lines: Vec<&str> = ours.lines().filter(skip).collect();
+    let nmap_lines: Vec<&str> = run.xml.lines().filter(skip).filter(|l| !l.starts_with("<task")).collect();
+    assert_eq!(ours_lines, nmap_lines, "{case}: XML differs from Nmap's");
+    Some(run.stdout)
+}
+
+#[test]
+fn few_ports_are_all_listed() {
+    if let Some(out) = check("few", 3, 6, &[]) {
+        assert!(!out.contains("Not shown"), "{out}");
+    }
+}
+
+#[test]
+fn many_closed_ports_are_summarised() {
+    if let Some(out) = check("many-closed", 2, 30, &[]) {
+        assert!(out.contains("Not shown: 30 closed tcp ports (conn-refused)"), "{out}");
+    }
+}
+
+#[test]
+fn verbose_raises_the_threshold() {
+    if let Some(out) = check("verbose", 2, 30, &["-v"]) {
+        assert!(!out.contains("Not shown"), "{out}");
+    }
+    check("verbose-over", 1, 55, &["-v"]);
+}
+
+#[test]
+fn very_verbose_shows_reasons() {
+    check("vv", 2, 60, &["-vv"]);
+    check("vv-over", 1, 80, &["-vv"]);
+}
+
+#[test]
+fn reason_column() {
+    check("reason", 2, 8, &["--reason"]);
+    check("reason-collapsed", 1, 27, &["--reason"]);
+}
+
+#[test]
+fn open_only() {
+    if let Some(out) = check("open", 2, 5, &["--open"]) {
+        assert!(out.contains("Not shown: 5 closed tcp ports (conn-refused)"), "{out}");
+    }
+    if let Some(out) = check("open-none", 0, 5, &["--open"]) {
+        assert!(!out.contains("Nmap scan report for"), "{out}");
+    }
+}
+
+#[test]
+fn all_ports_ignored() {
+    if let Some(out) = check("all-ignored", 0, 30, &[]) {
+        assert!(out.contains("All 30 scanned ports on 127.0.0.1 are in ignored states."), "{out}");
+    }
+}
+
+#[test]
+fn single_closed_port_is_singular() {
+    check("one-closed", 1, 1, &["--open"]);
+}
