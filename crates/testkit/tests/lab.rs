@@ -603,3 +603,20 @@ fn not_root_or_bad_scenario_is_a_clear_error() {
         assert!(e.is_not_root(), "{e}");
     }
 }
+
+#[test]
+fn routed_scenario_forwards_through_the_router() {
+    let Some(lab) = start("routed") else { return };
+    let target = lab.addr("target").unwrap();
+    assert_eq!(target, Ipv4Addr::new(198, 18, 1, 2));
+    lab.run_in("scanner", move || {
+        connect(target, 80, Duration::from_secs(2)).unwrap();
+        assert_eq!(connect(target, 23, Duration::from_secs(2)).unwrap_err().kind(), ErrorKind::ConnectionRefused);
+    })
+    .unwrap();
+    let out = lab.exec("scanner", &["ip", "route", "get", "198.18.1.2"]).unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("via 198.18.0.254"));
+    // The router forwards only between lab links; it has no route out either.
+    let out = lab.exec("router", &["ip", "route", "get", "198.51.100.1"]).unwrap();
+    assert!(!out.status.success());
+}
