@@ -195,7 +195,7 @@ pub async fn run(
     randomize: bool,
     cfg: &SchedConfig,
     cancel: &Cancel,
-    emit: &mut dyn FnMut(Fact),
+    emit: &mut (dyn FnMut(Fact) + Send),
 ) {
     let t = &cfg.timing;
     let cap = cfg.socket_cap.max(1);

@@ -88,7 +88,7 @@ impl TargetSource {
     }
 
     /// Resolves excluded names; call once before taking targets.
-    pub async fn resolve_exclusions(&mut self, dns: &Dns, warn: &mut dyn FnMut(String)) {
+    pub async fn resolve_exclusions(&mut self, dns: &Dns, warn: &mut (dyn FnMut(String) + Send)) {
         for n in std::mem::take(&mut self.exclude_names) {
             match dns.resolve(&n).await {
                 Ok(ips) => self.excluded_resolved.extend(ips),
@@ -103,7 +103,7 @@ impl TargetSource {
 
     /// Up to `n` next targets. Unresolvable names produce a warning (as Nmap's "Failed to resolve") and are
     /// skipped. An empty result means the source is exhausted.
-    pub async fn next_group(&mut self, n: usize, dns: &Dns, warn: &mut dyn FnMut(String)) -> Vec<Target> {
+    pub async fn next_group(&mut self, n: usize, dns: &Dns, warn: &mut (dyn FnMut(String) + Send)) -> Vec<Target> {
         let mut out = Vec::new();
         while out.len() < n {
             if let Some((name, it)) = self.current.as_mut() {
