@@ -13,7 +13,8 @@ use std::net::IpAddr;
 ///
 /// Rules: `start` is the first event's time; hosts keep the order of their first `HostStatus` (a `Port` for
 /// an unknown host adds it, up, with reason `unknown`, rather than dropping the fact); `Port` events upsert
-/// by (protocol, port) and ports stay sorted; `HostFinished` sets the end time, times and time-out flag;
+/// by (protocol, port) and ports stay sorted; `HostScanStarted` sets the host's start time (Nmap records
+/// none for hosts that were not port-scanned); `HostFinished` sets the end time, times and time-out flag;
 /// `Hostnames` appends new names; `Warning`s are collected; `Finished` sets `run_stats`. Without `Finished`
 /// the report's `run_stats` is `None`: the scan was interrupted or is still running.
 #[derive(Debug, Clone)]
@@ -53,15 +54,13 @@ impl Folder {
         }
     }
 
-    fn host_mut(&mut self, addr: IpAddr, time_ms: i64) -> &mut HostReport {
+    fn host_mut(&mut self, addr: IpAddr) -> &mut HostReport {
         let i = match self.index.get(&addr) {
             Some(&i) => i,
             None => {
                 let status =
                     HostStatus { state: HostState::Up, reason: Reason::new(Reason::UNKNOWN), reason_ttl: 0 };
-                let mut h = HostReport::new(addr, status);
-                h.start_time = Some(secs(time_ms));
-                self.report.hosts.push(h);
+                self.report.hosts.push(HostReport::new(addr, status));
                 let i = self.report.hosts.len() - 1;
                 self.index.insert(addr, i);
                 i
@@ -86,7 +85,7 @@ impl Folder {
                 r.debugging = *debugging;
             }
             EventBody::HostStatus { addr, status, latency, hostnames } => {
-                let h = self.host_mut(*addr, ev.time_ms);
+                let h = self.host_mut(*addr);
                 h.status = status.clone();
                 if latency.is_some() {
                     h.latency = *latency;
@@ -94,14 +93,14 @@ impl Folder {
                 add_names(&mut h.hostnames, hostnames);
             }
             EventBody::Hostnames { addr, hostnames } => {
-                let h = self.host_mut(*addr, ev.time_ms);
+                let h = self.host_mut(*addr);
                 add_names(&mut h.hostnames, hostnames);
             }
             EventBody::HostScanStarted { addr } => {
-                self.host_mut(*addr, ev.time_ms).start_time = Some(secs(ev.time_ms));
+                self.host_mut(*addr).start_time = Some(secs(ev.time_ms));
             }
             EventBody::Port { addr, protocol, port, state, reason, reason_ttl, service } => {
-                let h = self.host_mut(*addr, ev.time_ms);
+                let h = self.host_mut(*addr);
                 let rec = PortReport {
                     protocol: *protocol,
                     port: *port,
@@ -116,7 +115,7 @@ impl Folder {
                 }
             }
             EventBody::HostFinished { addr, times, timed_out } => {
-                let h = self.host_mut(*addr, ev.time_ms);
+                let h = self.host_mut(*addr);
                 h.end_time = Some(secs(ev.time_ms));
                 if times.is_some() {
                     h.times = *times;

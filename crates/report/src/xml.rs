@@ -92,7 +92,8 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     if let Some(t) = h.start_time {
         let _ = write!(o, " starttime=\"{t}\"");
     }
-    if let Some(t) = h.end_time {
+    // Nmap times only port-scanned hosts: an end without a start (a down or -sn host) is left out.
+    if let (Some(_), Some(t)) = (h.start_time, h.end_time) {
         let _ = write!(o, " endtime=\"{t}\"");
     }
     if h.timed_out {

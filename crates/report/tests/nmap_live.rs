@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use portolan_report::{RenderOptions, grepable, normal, xml, xml_reader};
+use portolan_report::{RenderOptions, fold, xml_reader};
 
 fn opts_for(report: &portolan_model::ScanReport, extra: &[&str]) -> RenderOptions {
     RenderOptions {
@@ -41,19 +41,12 @@ fn check(case: &str, n_open: usize, n_closed: usize, extra: &[&str]) -> Option<S
     assert_eq!(report.hosts.len(), if hidden { 0 } else { 1 }, "{case}: Nmap omits a host --open hides");
     assert_eq!(report.scanner, "nmap");
 
-    assert_same_lines(&format!("{case} (terminal)"), &run.stdout, &normal::render(&report, &opts));
-    assert_same_lines(&format!("{case} (-oN)"), &run.normal, &normal::render_file(&report, &opts));
-    assert_same_lines(&format!("{case} (-oG)"), &run.grepable, &grepable::render(&report, &opts));
-
-    let ours = xml::render(&report, &opts);
-    xmllint_valid(&ours);
+    let ours = compare_all(case, &report, &opts, &run.stdout, &run.normal, &run.grepable, &run.xml);
     let back = xml_reader::read(&ours).unwrap_or_else(|e| panic!("{case}: reading our XML: {e}\n{ours}"));
     assert_eq!(back, report, "{case}: XML round trip changed the report");
-    // Our XML of Nmap's report is Nmap's XML, apart from the prologue lines naming the stylesheet/comment.
-    let skip = |l: &&str| !l.starts_with("<?xml-stylesheet") && !l.starts_with("<!-- ");
-    let ours_lines: Vec<&str> = ours.lines().filter(skip).collect();
-    let nmap_lines: Vec<&str> = run.xml.lines().filter(skip).filter(|l| !l.starts_with("<task")).collect();
-    assert_eq!(ours_lines, nmap_lines, "{case}: XML differs from Nmap's");
+    // The same facts as an event stream, folded: every port explicit, so our own listing rule decides.
+    let folded = fold(&events_from_report(&report));
+    compare_all(&format!("{case} (folded)"), &folded, &opts, &run.stdout, &run.normal, &run.grepable, &run.xml);
     Some(run.stdout)
 }
 
@@ -111,4 +104,23 @@ fn all_ports_ignored() {
 #[test]
 fn single_closed_port_is_singular() {
     check("one-closed", 1, 1, &["--open"]);
+}
+
+/// The listing limit, measured: 25 ports of a state are listed, 26 are summarised; 25 more per -v.
+#[test]
+fn listing_limit_boundaries() {
+    if let Some(out) = check("limit-25", 1, 25, &[]) {
+        assert!(!out.contains("Not shown"), "{out}");
+    }
+    if let Some(out) = check("limit-26", 1, 26, &[]) {
+        assert!(out.contains("Not shown: 26 closed"), "{out}");
+    }
+    if let Some(out) = check("limit-v-50", 1, 50, &["-v"]) {
+        assert!(!out.contains("Not shown"), "{out}");
+    }
+    if let Some(out) = check("limit-v-51", 1, 51, &["-v"]) {
+        assert!(out.contains("Not shown: 51 closed"), "{out}");
+    }
+    check("limit-vv-75", 1, 75, &["-vv"]);
+    check("limit-vv-76", 1, 76, &["-vv"]);
 }

@@ -154,7 +154,8 @@ pub fn normalise(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         // Progress lines the CLI prints at -v; the report writers do not produce them.
-        const PROGRESS: [&str; 5] = ["Read data files from:", "Initiating ", "Scanning ", "Discovered open port ", "Completed "];
+        const PROGRESS: [&str; 6] =
+            ["Read data files from:", "Initiating ", "Scanning ", "Discovered open port ", "Completed ", "           Raw packets sent:"];
         if PROGRESS.iter().any(|p| line.starts_with(p)) {
             continue;
         }
@@ -193,4 +194,125 @@ pub fn assert_same_lines(what: &str, nmap: &str, ours: &str) {
         }
         panic!("{msg}");
     }
+}
+
+/// Parses Nmap's compact port list ("1-21,23-45").
+pub fn expand_ports(list: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    for item in list.split(',').filter(|s| !s.is_empty()) {
+        match item.split_once('-') {
+            Some((a, b)) => out.extend(a.parse::<u16>().unwrap()..=b.parse::<u16>().unwrap()),
+            None => out.push(item.parse().unwrap()),
+        }
+    }
+    out
+}
+
+/// The event stream an engine would have emitted for the facts in `r`, with every summarised port
+/// (`<extraports>` with its port list) turned back into a Port event. Folding it must give a report that
+/// renders exactly as Nmap rendered the scan: this is what exercises the fold and the listing thresholds.
+pub fn events_from_report(r: &portolan_model::ScanReport) -> Vec<portolan_model::ScanEvent> {
+    use portolan_model::{EventBody, ScanEvent};
+    let mut bodies: Vec<(i64, EventBody)> = vec![(
+        r.start * 1000,
+        EventBody::ScanStarted {
+            scanner: r.scanner.clone(),
+            version: r.version.clone(),
+            args: r.args.clone(),
+            scan_info: r.scan_info.clone(),
+            verbose: r.verbose,
+            debugging: r.debugging,
+            targets_total: None,
+        },
+    )];
+    for h in &r.hosts {
+        let addr = h.ip().unwrap();
+        let t0 = h.start_time.unwrap_or(r.start) * 1000;
+        bodies.push((
+            t0,
+            EventBody::HostStatus {
+                addr,
+                status: h.status.clone(),
+                latency: h.latency,
+                hostnames: h.hostnames.clone(),
+            },
+        ));
+        if !h.is_up() {
+            continue;
+        }
+        bodies.push((t0, EventBody::HostScanStarted { addr }));
+        let mut ports: Vec<portolan_model::PortReport> = h.ports.clone();
+        for e in &h.extra_ports {
+            for reason in &e.reasons {
+                for port in expand_ports(reason.ports.as_deref().unwrap()) {
+                    ports.push(portolan_model::PortReport {
+                        protocol: reason.protocol.unwrap(),
+                        port,
+                        state: e.state,
+                        reason: reason.reason.clone(),
+                        reason_ttl: 0,
+                        service: None,
+                    });
+                }
+            }
+        }
+        // Engines report ports in the order they learn them, not sorted.
+        ports.reverse();
+        for p in ports {
+            bodies.push((
+                t0,
+                EventBody::Port {
+                    addr,
+                    protocol: p.protocol,
+                    port: p.port,
+                    state: p.state,
+                    reason: p.reason,
+                    reason_ttl: p.reason_ttl,
+                    service: p.service,
+                },
+            ));
+        }
+        bodies.push((
+            h.end_time.unwrap_or(r.start) * 1000,
+            EventBody::HostFinished { addr, times: h.times, timed_out: h.timed_out },
+        ));
+    }
+    if let Some(rs) = &r.run_stats {
+        bodies.push((
+            rs.finished * 1000,
+            EventBody::Finished {
+                elapsed: rs.elapsed,
+                hosts_up: rs.hosts_up,
+                hosts_down: rs.hosts_down,
+                hosts_total: rs.hosts_total,
+                error: rs.error_msg.clone(),
+            },
+        ));
+    }
+    bodies.into_iter().enumerate().map(|(i, (t, body))| ScanEvent { seq: i as u64, time_ms: t, body }).collect()
+}
+
+/// Renders `report` with every writer and compares with Nmap's outputs; returns our XML.
+pub fn compare_all(
+    case: &str,
+    report: &portolan_model::ScanReport,
+    opts: &portolan_report::RenderOptions,
+    stdout: &str,
+    normal_file: &str,
+    grepable_file: &str,
+    nmap_xml: &str,
+) -> String {
+    use portolan_report::{grepable, normal, xml};
+    assert_same_lines(&format!("{case} (terminal)"), stdout, &normal::render(report, opts));
+    assert_same_lines(&format!("{case} (-oN)"), normal_file, &normal::render_file(report, opts));
+    assert_same_lines(&format!("{case} (-oG)"), grepable_file, &grepable::render(report, opts));
+    let ours = xml::render(report, opts);
+    xmllint_valid(&ours);
+    // Our XML of the same facts is Nmap's XML, apart from the stylesheet and comment lines and Nmap's
+    // <task...> progress elements.
+    let keep = |l: &&str| !l.starts_with("<?xml-stylesheet") && !l.starts_with("<!-- ") && !l.starts_with("<task");
+    let a: Vec<&str> = nmap_xml.lines().filter(keep).collect();
+    let b: Vec<&str> = ours.lines().filter(keep).collect();
+    assert_eq!(a, b, "{case}: XML differs from Nmap's");
+    ours
 }
