@@ -37,29 +37,34 @@ pub enum ParseOutcome {
 /// A command line that cannot be run. `Display` is the whole message, one line, starting with `portolan: `.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptionError {
-    #[error("portolan: unrecognized option '{0}'")]
+    #[error("portolan: unrecognized option '{}'", esc(.0))]
     Unrecognized(String),
-    #[error("portolan: option '{option}' is ambiguous; possibilities: {candidates}")]
+    #[error("portolan: option '{}' is ambiguous; possibilities: {candidates}", esc(.option))]
     Ambiguous { option: String, candidates: String },
-    #[error("portolan: option '{0}' requires an argument")]
+    #[error("portolan: option '{}' requires an argument", esc(.0))]
     MissingArgument(String),
-    #[error("portolan: option '{0}' doesn't allow an argument")]
+    #[error("portolan: option '{}' doesn't allow an argument", esc(.0))]
     UnexpectedArgument(String),
     /// A known Nmap option that Portolan does not implement yet.
     #[error("portolan: option {0} is not supported yet")]
     NotSupported(String),
     /// A value the option cannot take.
-    #[error("portolan: {option}: {message}")]
+    #[error("portolan: {option}: {}", esc(.message))]
     BadValue { option: String, message: String },
     /// Options that cannot be used together, or any other whole-command-line problem.
-    #[error("portolan: {0}")]
+    #[error("portolan: {}", esc(.0))]
     Invalid(String),
     #[error("portolan: no targets were specified")]
     NoTargets,
-    #[error("portolan: target '{target}': {message}")]
+    #[error("portolan: target '{}': {}", esc(.target), esc(.message))]
     Target { target: String, message: String },
-    #[error("portolan: {option}: cannot read '{path}': {message}")]
+    #[error("portolan: {option}: cannot read '{}': {message}", esc(.path))]
     Unreadable { option: String, path: String, message: String },
+}
+
+/// Command-line words may hold anything (a file name with a newline); the message must stay one line.
+fn esc(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 impl OptionError {

@@ -724,3 +724,23 @@ fn random_plans_round_trip() {
         round_trip(&p);
     }
 }
+
+/// Arbitrary words never panic, and whatever fails fails with one `portolan: ` line and exit code 2.
+#[test]
+fn garbage_never_panics() {
+    let pieces = [
+        "-", "--", "=", "s", "P", "o", "p", "T", "v", "d", "n", "S", "U", "N", "L", "V", "X", "A", "i", "e", "ü",
+        "22", "-1", "70000", ",", ":", "T:", "U:", "min-rate", "top-ports", "oA", "iL", "ms", "5", ".", " ", "198.18.0.1",
+        "\n", "\t", "\u{7f}",
+    ];
+    let mut r = Rng(7);
+    for _ in 0..20_000 {
+        let args: Vec<String> = (0..r.below(5))
+            .map(|_| (0..1 + r.below(4)).map(|_| *r.pick(&pieces)).collect::<String>())
+            .collect();
+        if let Err(e) = parse_args(&args) {
+            let msg = e.to_string();
+            assert!(msg.starts_with("portolan: ") && !msg.contains('\n') && e.exit_code() == 2, "{args:?}: {msg:?}");
+        }
+    }
+}

@@ -196,6 +196,7 @@ const fn later(
 use Section as S;
 
 /// Every option, in help-text order.
+#[rustfmt::skip]
 pub static OPTIONS: &[OptDef] = &[
     // TARGET SPECIFICATION
     yes(Id::InputList, &[Dash1("iL")], Req, "<file>", S::Target, "Read targets from a file ('-' for standard input)"),
@@ -372,7 +373,14 @@ fn render_help() -> String {
             out.push_str("  <time> is in seconds unless it ends in ms, s, m or h (e.g. 500ms, 30m).\n");
         }
         for d in OPTIONS.iter().filter(|d| d.section == section && !d.help.is_empty()) {
-            let names: Vec<String> = d.spellings.iter().map(|s| s.display()).collect();
+            // Old aliases (-sP, -P0, -oM, -M) keep working but are not advertised; long twins are.
+            let names: Vec<String> = d
+                .spellings
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| *i == 0 || matches!(s, Spelling::Long(_)))
+                .map(|(_, s)| s.display())
+                .collect();
             let mut head = names.join("/");
             if !d.metavar.is_empty() {
                 if d.arg != Arg::Optional {
