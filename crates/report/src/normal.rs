@@ -109,6 +109,11 @@ fn reason_text(reason: &str, ttl: u8) -> String {
 pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     let label = host_label(h);
     let mut out = String::new();
+    if h.status.state == portolan_model::HostState::Unknown {
+        // A list scan (-sL) names every target and says nothing else about it.
+        out.push_str(&format!("Nmap scan report for {label}\n"));
+        return out;
+    }
     if !h.is_up() {
         if opts.verbose == 0 {
             return out;

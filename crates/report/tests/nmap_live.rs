@@ -9,6 +9,8 @@ mod common;
 use common::*;
 use portolan_report::{RenderOptions, fold, xml_reader};
 
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn opts_for(report: &portolan_model::ScanReport, extra: &[&str]) -> RenderOptions {
     RenderOptions {
         reason: extra.contains(&"--reason"),
@@ -30,6 +32,8 @@ fn check(case: &str, n_open: usize, n_closed: usize, extra: &[&str]) -> Option<S
         eprintln!("SKIP {case}: nmap is not installed");
         return None;
     }
+    // One scan at a time: a port one test believes closed must not become another test's listener.
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let listeners = Listeners::open(n_open);
     let closed = closed_ports(n_closed);
     let run = nmap(&port_list(&listeners.ports, &closed), extra);

@@ -58,13 +58,17 @@ impl Drop for Listeners {
 
 /// Ports that are closed right now: bound to learn a free number, then released.
 pub fn closed_ports(n: usize) -> Vec<u16> {
-    let socks: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    let mut ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
-    drop(socks);
-    ports.sort_unstable();
-    // Make sure nothing grabbed one in between.
-    ports.retain(|p| TcpStream::connect(("127.0.0.1", *p)).is_err());
-    ports
+    for _ in 0..5 {
+        let socks: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+        let mut ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
+        drop(socks);
+        ports.sort_unstable();
+        // Make sure nothing grabbed one in between.
+        if ports.iter().all(|p| TcpStream::connect(("127.0.0.1", *p)).is_err()) {
+            return ports;
+        }
+    }
+    panic!("could not find {n} closed loopback ports");
 }
 
 /// Runs a command with a deadline; returns stdout.
