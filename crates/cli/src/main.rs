@@ -5,7 +5,17 @@ use portolan_cli::options::{ParseOutcome, help_text, parse_args};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments must be text: a non-UTF-8 word is refused with a message instead of a panic.
+    let mut args: Vec<String> = Vec::new();
+    for a in std::env::args_os().skip(1) {
+        match a.into_string() {
+            Ok(s) => args.push(s),
+            Err(raw) => {
+                eprintln!("portolan: argument {raw:?} is not valid UTF-8");
+                return ExitCode::from(2);
+            }
+        }
+    }
     // `--parse-only` prints the validated plan and its canonical command line without scanning; the desktop
     // app uses it to check what the user typed with exactly the parser the CLI uses.
     let parse_only = args.iter().any(|a| a == "--parse-only");
@@ -39,7 +49,7 @@ fn main() -> ExitCode {
         .init();
 
     let command_line = std::iter::once("portolan".to_owned())
-        .chain(std::env::args().skip(1).filter(|a| a != "--parse-only"))
+        .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

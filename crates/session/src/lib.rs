@@ -99,7 +99,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
             version: env!("CARGO_PKG_VERSION").into(),
             args: opts.command_line.clone(),
             scan_info,
-            verbose: plan.verbosity,
+            verbose: plan.verbosity.saturating_add(plan.debug),
             debugging: plan.debug,
             targets_total: None,
         },

@@ -10,9 +10,18 @@ use std::path::{Path, PathBuf};
 pub(crate) struct Sinks {
     render: RenderOptions,
     stdout_normal: bool,
+    /// `-oX -`, `-oG -`, `-oJ -`: that format goes to standard output at the end instead of normal output.
+    stdout_format: Option<Format>,
     stdout_json: bool,
     progress: Option<ProgressBar>,
     files: Files,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Xml,
+    Grepable,
+    Json,
 }
 
 struct Files {
@@ -46,9 +55,26 @@ impl Sinks {
             );
             pb
         });
+        let dash = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+        let stdout_format = if dash(&o.xml) {
+            Some(Format::Xml)
+        } else if dash(&o.grepable) {
+            Some(Format::Grepable)
+        } else if dash(&o.json) {
+            Some(Format::Json)
+        } else {
+            None
+        };
         Ok(Sinks {
-            render: RenderOptions { reason: plan.reason, open_only: plan.open_only, verbose: plan.verbosity, debug: plan.debug },
-            stdout_normal: opts.stdout && !o.stream_json,
+            // Nmap counts every -d as one more -v as well.
+            render: RenderOptions {
+                reason: plan.reason,
+                open_only: plan.open_only,
+                verbose: plan.verbosity.saturating_add(plan.debug),
+                debug: plan.debug,
+            },
+            stdout_format: stdout_format.filter(|_| opts.stdout && !o.stream_json),
+            stdout_normal: opts.stdout && !o.stream_json && stdout_format.is_none(),
             stdout_json: opts.stdout && o.stream_json,
             progress,
             files,
@@ -110,6 +136,12 @@ impl Sinks {
     pub(crate) fn finish(&mut self, report: &ScanReport) -> Result<(), SessionError> {
         if self.stdout_normal {
             self.print(&normal::footer(report));
+        }
+        match self.stdout_format {
+            Some(Format::Xml) => self.print(&xml::render(report, &self.render)),
+            Some(Format::Grepable) => self.print(&grepable::render(report, &self.render)),
+            Some(Format::Json) => self.print(&(json::render(report).unwrap_or_default() + "\n")),
+            None => {}
         }
         let f = &self.files;
         if let Some(p) = &f.normal {

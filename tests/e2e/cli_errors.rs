@@ -1,0 +1,50 @@
+//! Bad input to the real binary: one clear line on standard error and exit status 2, before any packet.
+#![allow(clippy::unwrap_used)]
+
+use portolan_tests::{portolan_bin, run_limited};
+use std::process::Command;
+use std::time::Duration;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let (out, _) = run_limited(Command::new(portolan_bin()).args(args), Duration::from_secs(20));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--bogus", "127.0.0.1"], "portolan: unrecognized option '--bogus'"),
+        (&["-p", "70000", "127.0.0.1"], "70000"),
+        (&["198.18.0.0/33"], "/33"),
+        (&["-sT"], "portolan: no targets were specified"),
+        (&["-iL", "/nonexistent/list.txt"], "/nonexistent/list.txt"),
+        (&["-O", "127.0.0.1"], "portolan: option -O is not supported yet"),
+        (&["-T7", "127.0.0.1"], "-T"),
+    ];
+    for (args, needle) in cases {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 2, "{args:?}: stderr {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: one line, got {stderr:?}");
+        assert!(stderr.starts_with("portolan: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr:?} lacks {needle:?}");
+        assert!(stdout.is_empty(), "{args:?}: nothing on stdout, got {stdout:?}");
+    }
+}
+
+#[test]
+fn parse_only_prints_the_canonical_command() {
+    let (code, stdout, stderr) = run(&["--parse-only", "-sTV", "-p22,80", "198.18.0.1"]);
+    // -sV is recognised and refused until service detection lands.
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("-sV"), "{stderr}");
+    let (code, stdout, _) = run(&["--parse-only", "-T4", "-p-", "-Pn", "-n", "198.18.0.1"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let cmd: Vec<String> = serde_json::from_value(v["command_line"].clone()).unwrap();
+    assert!(cmd.contains(&"-T4".to_owned()) && cmd.contains(&"-Pn".to_owned()), "{cmd:?}");
+    assert_eq!(cmd.last().unwrap(), "198.18.0.1");
+}
