@@ -3,7 +3,7 @@
 
 use crate::text::{ctime, done_tail};
 use portolan_model::{
-    EventBody, HostReport, HostState, HostStatus, Hostname, PortReport, Reason, RunStats, ScanEvent,
+    EventBody, HostReport, HostState, HostStatus, Hostname, PortReport, Protocol, Reason, RunStats, ScanEvent,
     ScanReport,
 };
 use std::collections::HashMap;
@@ -21,6 +21,10 @@ use std::net::IpAddr;
 pub struct Folder {
     report: ScanReport,
     index: HashMap<IpAddr, usize>,
+    /// Where each port sits in its host's list. Ports are appended as they arrive (a `-p-` scan of a host
+    /// brings 65,535 in random order; keeping the list sorted on every insert was quadratic) and sorted
+    /// when a report or host is taken.
+    port_index: HashMap<(IpAddr, Protocol, u16), usize>,
     seen_any: bool,
 }
 
@@ -50,6 +54,7 @@ impl Folder {
                 run_stats: None,
             },
             index: HashMap::new(),
+            port_index: HashMap::new(),
             seen_any: false,
         }
     }
@@ -100,7 +105,10 @@ impl Folder {
                 self.host_mut(*addr).start_time = Some(secs(ev.time_ms));
             }
             EventBody::Port { addr, protocol, port, state, reason, reason_ttl, service } => {
-                let h = self.host_mut(*addr);
+                let hi = {
+                    self.host_mut(*addr);
+                    self.index[addr]
+                };
                 let rec = PortReport {
                     protocol: *protocol,
                     port: *port,
@@ -109,9 +117,14 @@ impl Folder {
                     reason_ttl: *reason_ttl,
                     service: service.clone(),
                 };
-                match h.ports.binary_search_by(|p| (p.protocol, p.port).cmp(&(*protocol, *port))) {
-                    Ok(i) => h.ports[i] = rec,
-                    Err(i) => h.ports.insert(i, rec),
+                let key = (*addr, *protocol, *port);
+                let h = &mut self.report.hosts[hi];
+                match self.port_index.get(&key) {
+                    Some(&i) => h.ports[i] = rec,
+                    None => {
+                        self.port_index.insert(key, h.ports.len());
+                        h.ports.push(rec);
+                    }
                 }
             }
             EventBody::HostFinished { addr, times, timed_out } => {
@@ -146,13 +159,27 @@ impl Folder {
 
     /// The report so far (a snapshot; folding can continue).
     pub fn report(&self) -> ScanReport {
-        self.report.clone()
+        let mut r = self.report.clone();
+        r.hosts.iter_mut().for_each(sort_ports);
+        r
+    }
+
+    /// One host as it stands (a snapshot), without copying the rest of the report.
+    pub fn host(&self, addr: IpAddr) -> Option<HostReport> {
+        let mut h = self.report.hosts.get(*self.index.get(&addr)?)?.clone();
+        sort_ports(&mut h);
+        Some(h)
     }
 
     /// The report, consuming the folder (no copy).
-    pub fn into_report(self) -> ScanReport {
+    pub fn into_report(mut self) -> ScanReport {
+        self.report.hosts.iter_mut().for_each(sort_ports);
         self.report
     }
+}
+
+fn sort_ports(h: &mut HostReport) {
+    h.ports.sort_by_key(|p| (p.protocol, p.port));
 }
 
 fn add_names(have: &mut Vec<Hostname>, new: &[Hostname]) {
@@ -170,4 +197,44 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a ScanEvent>) -> ScanReport {
         f.push(e);
     }
     f.into_report()
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+    use portolan_model::PortState;
+
+    fn port_event(seq: u64, port: u16, state: PortState) -> ScanEvent {
+        ScanEvent {
+            seq,
+            time_ms: 1_000,
+            body: EventBody::Port {
+                addr: "198.18.0.2".parse().unwrap(),
+                protocol: Protocol::Tcp,
+                port,
+                state,
+                reason: Reason::new("conn-refused"),
+                reason_ttl: 0,
+                service: None,
+            },
+        }
+    }
+
+    #[test]
+    fn ports_arrive_in_any_order_and_later_facts_win() {
+        // A scrambled order with a repeat: the report lists each port once, ascending, with its last state.
+        let order = [9u16, 3, 7, 1, 3, 5];
+        let mut events: Vec<ScanEvent> = order.iter().enumerate().map(|(i, p)| port_event(i as u64, *p, PortState::Closed)).collect();
+        events.push(port_event(99, 7, PortState::Open));
+        let mut f = Folder::new();
+        for e in &events {
+            f.push(e);
+        }
+        let h = f.host("198.18.0.2".parse().unwrap()).unwrap();
+        let got: Vec<(u16, PortState)> = h.ports.iter().map(|p| (p.port, p.state)).collect();
+        let want = vec![(1, PortState::Closed), (3, PortState::Closed), (5, PortState::Closed), (7, PortState::Open), (9, PortState::Closed)];
+        assert_eq!(got, want);
+        assert_eq!(f.report().hosts[0].ports.len(), 5);
+        assert_eq!(fold(&events).hosts[0].ports.iter().map(|p| p.port).collect::<Vec<_>>(), vec![1, 3, 5, 7, 9]);
+    }
 }

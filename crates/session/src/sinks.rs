@@ -104,9 +104,8 @@ impl Sinks {
                 self.print(&normal::header(&folder.report()));
             }
             EventBody::HostFinished { addr, .. } if self.stdout_normal => {
-                let report = folder.report();
-                if let Some(h) = report.host(*addr) {
-                    self.print(&normal::host(h, &self.render));
+                if let Some(h) = folder.host(*addr) {
+                    self.print(&normal::host(&h, &self.render));
                 }
             }
             EventBody::Warning { message } if !self.stdout_json => {
