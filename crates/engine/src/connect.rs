@@ -300,12 +300,10 @@ pub async fn run(
                 emit(Fact::HostDone { host: i });
             }
         }
-        if inflight.is_empty() && hosts.iter().all(|h| h.done || h.queue.is_empty()) {
-            if hosts.iter().all(|h| h.done) {
-                emit(Fact::Progress { done: total, total });
-                return;
-            }
-            // Hosts waiting on their scan delay: fall through to the timer below.
+        // Hosts still waiting on their scan delay fall through to the timer below.
+        if inflight.is_empty() && hosts.iter().all(|h| h.done) {
+            emit(Fact::Progress { done: total, total });
+            return;
         }
 
         // Sleep until a reply or the next moment something may be sent.

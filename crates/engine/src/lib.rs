@@ -11,6 +11,8 @@
 //! - Every scheduler loop ends: each probe has a bounded number of tries, each try a bounded timeout.
 //! - The open-files limit is raised to its hard limit and never exceeded (no EMFILE failures).
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod connect;
 pub mod dns;
 pub mod rtt;

@@ -11,6 +11,8 @@
 //! - Strings that came from the network (banners, hostnames) are stored verbatim; escaping is the job of each
 //!   writer.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod event;
 pub mod plan;
 pub mod port;
