@@ -172,6 +172,16 @@ fn discovery_list_and_stream_json_in_the_lab() {
     assert_eq!(port_states(&folded)[&target][&113], "filtered");
     assert_eq!(port_states(&folded)[&target][&81], "filtered");
 
+    // --host-timeout: a host with filtered ports outlives 100 ms; both scanners skip it with the same lines.
+    let args = ["-sT", "-Pn", "-n", "-p", "22,81,444,3306", "--host-timeout", "100ms", "--datadir", "/usr/share/nmap"];
+    let ours = scan(&lab, &portolan_bin(), &[&args[..], &[&target]].concat());
+    assert!(ours.contains(&format!("Skipping host {target} due to host timeout")), "{ours}");
+    assert!(!ours.contains("PORT"), "no port table for a timed-out host: {ours}");
+    if have("nmap") {
+        let theirs = scan(&lab, Path::new("nmap"), &[&args[..], &[&target]].concat());
+        assert_eq!(comparable_lines(&ours), comparable_lines(&theirs));
+    }
+
     // -sL sends nothing and lists every target.
     let out = scan(&lab, &portolan_bin(), &["-sL", "-n", "198.18.0.0/30"]);
     assert_eq!(out.lines().filter(|l| l.starts_with("Nmap scan report for")).count(), 4, "{out}");

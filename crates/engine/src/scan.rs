@@ -207,11 +207,9 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                         service: Some(Service::from_table(&name)),
                     });
                 }
-                Fact::HostTimedOut { host } => {
-                    send(EventBody::Warning {
-                        message: format!("Skipping host {} due to host timeout", group[up_idx[host]].ip),
-                    });
-                }
+                // Reported through HostFinished { timed_out }, which the writers turn into Nmap's
+                // "Skipping host ... due to host timeout".
+                Fact::HostTimedOut { .. } => {}
                 Fact::Warning(m) => send(EventBody::Warning { message: m }),
                 Fact::Progress { done, total } => send(EventBody::Progress {
                     phase: "Connect Scan".into(),

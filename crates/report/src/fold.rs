@@ -15,7 +15,7 @@ use std::net::IpAddr;
 /// an unknown host adds it, up, with reason `unknown`, rather than dropping the fact); `Port` events upsert
 /// by (protocol, port) and ports stay sorted; `HostScanStarted` sets the host's start time (Nmap records
 /// none for hosts that were not port-scanned); `HostFinished` sets the end time, times and time-out flag;
-/// `Hostnames` appends new names; `Warning`s are collected; `Finished` sets `run_stats`. Without `Finished`
+/// a timed-out host's ports are dropped, as Nmap drops them; `Hostnames` appends new names; `Warning`s are collected; `Finished` sets `run_stats`. Without `Finished`
 /// the report's `run_stats` is `None`: the scan was interrupted or is still running.
 #[derive(Debug, Clone)]
 pub struct Folder {
@@ -133,7 +133,21 @@ impl Folder {
                 if times.is_some() {
                     h.times = *times;
                 }
+                // Without a discovery reply (-Pn) Nmap still reports latency, from the port scan's RTT.
+                if h.latency.is_none()
+                    && let Some(t) = times
+                {
+                    h.latency = Some(t.srtt as f64 / 1e6);
+                }
                 h.timed_out = *timed_out;
+                if *timed_out {
+                    // Nmap reports nothing about the ports of a host cut short by --host-timeout: what was
+                    // seen is incomplete and the states of the rest unknown. The Port events remain in the
+                    // stream for live views.
+                    h.ports.clear();
+                    h.extra_ports.clear();
+                    self.port_index.retain(|(ip, _, _), _| ip != addr);
+                }
             }
             EventBody::Progress { .. } => {}
             EventBody::Warning { message } => self.report.warnings.push(message.clone()),

@@ -139,6 +139,12 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     }
     up.push_str(".\n");
     out.push_str(&up);
+    if h.timed_out {
+        if let Some(ip) = h.ip() {
+            out.push_str(&format!("Skipping host {ip} due to host timeout\n"));
+        }
+        return out;
+    }
     if let (true, Some(start), Some(end)) = (opts.verbose >= 2, h.start_time, h.end_time) {
         out.push_str(&format!("Scanned at {} for {}s\n", long_time(start), (end - start).max(0)));
     }
