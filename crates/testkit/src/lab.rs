@@ -138,12 +138,14 @@ impl Lab {
                 .as_ref()
                 .filter(|i| i.engine == ImpairEngine::Nft && i.loss > 0.0)
             {
-                // Per-direction loss at each end's ingress, as the relay does per direction.
+                // Per-direction loss at each end's ingress, as the relay does per direction. Only IP packets
+                // are dropped: losing ARP too makes the kernel mark the neighbour FAILED, after which sends
+                // fail locally for a while and a test sees no traffic at all rather than the asked-for loss.
                 let threshold = (imp.loss * 1_000_000.0).round() as u64;
                 for (ns, ep) in [(&na, &l.a), (&nb, &l.b)] {
                     let rules = format!(
                         "table netdev portolan_loss_{i} {{\n  chain ingress {{\n    type filter hook ingress \
-                         device \"{}\" priority 0; policy accept;\n    numgen random mod 1000000 < {threshold} drop\n  \
+                         device \"{}\" priority 0; policy accept;\n    meta protocol {{ ip, ip6 }} numgen random mod 1000000 < {threshold} drop\n  \
                          }}\n}}\n",
                         ep.ifname
                     );
