@@ -89,6 +89,8 @@ pub enum Fact {
     HostDone { host: usize },
     Warning(String),
     Progress { done: u64, total: u64 },
+    /// `--packet-trace` line.
+    Trace(String),
 }
 
 /// Per-host state that lives across discovery and port scanning.
@@ -137,6 +139,8 @@ pub struct SchedConfig {
     pub interface: Option<String>,
     /// How often to emit progress.
     pub progress_every: Duration,
+    /// Emit a [`Fact::Trace`] for every connection attempt (`--packet-trace`).
+    pub trace: bool,
 }
 
 /// Set to stop the scan early (Ctrl-C); outstanding probes are abandoned.
@@ -340,6 +344,21 @@ pub async fn run(
         };
         let h = &mut hosts[d.host];
         h.outstanding -= 1;
+        if cfg.trace {
+            let what = match &d.outcome {
+                Outcome::Connected => "Connected".to_owned(),
+                Outcome::Refused => "Connection refused".to_owned(),
+                Outcome::Unreachable(r) => format!("unreachable ({r})"),
+                Outcome::Timeout => format!("no reply in {:.3}s", d.elapsed.as_secs_f64()),
+                Outcome::LocalPressure => "local resources exhausted, will retry".to_owned(),
+                Outcome::Error(e) => e.clone(),
+            };
+            let addr = SocketAddr::new(h.ip, d.port);
+            emit(Fact::Trace(format!(
+                "CONN ({:.4}s) TCP localhost > {addr} => {what}",
+                Instant::now().duration_since(start).as_secs_f64()
+            )));
+        }
         if h.done {
             // Discovery already decided this host, or it timed out.
             continue;

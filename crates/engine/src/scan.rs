@@ -71,6 +71,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         socket_cap: socket_budget(),
         interface: plan.interface.clone(),
         progress_every: Duration::from_secs(1),
+        trace: plan.packet_trace,
     };
     let group_size = plan
         .timing
@@ -149,6 +150,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                         hostnames: user_names(&group[host]),
                     }),
                     Fact::Warning(m) => send(EventBody::Warning { message: m }),
+                    Fact::Trace(line) => send(EventBody::Trace { line }),
                     _ => {}
                 }
             }
@@ -211,6 +213,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 // "Skipping host ... due to host timeout".
                 Fact::HostTimedOut { .. } => {}
                 Fact::Warning(m) => send(EventBody::Warning { message: m }),
+                Fact::Trace(line) => send(EventBody::Trace { line }),
                 Fact::Progress { done, total } => send(EventBody::Progress {
                     phase: "Connect Scan".into(),
                     done,

@@ -80,3 +80,20 @@ async fn list_scan_sends_nothing_and_excludes() {
     }
     assert_eq!(listed, vec!["127.0.0.0", "127.0.0.1", "127.0.0.3"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packet_trace_reports_every_attempt() {
+    let closed = free_closed_ports(5);
+    let mut plan = ScanPlan::new();
+    plan.targets = vec!["127.0.0.1".into()];
+    plan.dns = DnsMode::Never;
+    plan.discovery = DiscoveryMode::SkipDiscovery;
+    plan.packet_trace = true;
+    let events = scan(plan, closed.clone()).await;
+    let lines: Vec<&String> = events.iter().filter_map(|e| match e { EventBody::Trace { line } => Some(line), _ => None }).collect();
+    assert_eq!(lines.len(), closed.len(), "{lines:?}");
+    for p in &closed {
+        let want = format!("TCP localhost > 127.0.0.1:{p} => Connection refused");
+        assert!(lines.iter().any(|l| l.starts_with("CONN (") && l.ends_with(&want)), "{want} in {lines:?}");
+    }
+}

@@ -78,6 +78,8 @@ pub enum EventBody {
     },
     /// Something the user should know that does not stop the scan.
     Warning { message: String },
+    /// `--packet-trace`: one probe and what came of it, in Nmap's trace wording.
+    Trace { line: String },
     /// The last event of a complete stream. A stream without it was interrupted.
     Finished {
         elapsed: f64,

@@ -149,7 +149,7 @@ impl Folder {
                     self.port_index.retain(|(ip, _, _), _| ip != addr);
                 }
             }
-            EventBody::Progress { .. } => {}
+            EventBody::Progress { .. } | EventBody::Trace { .. } => {}
             EventBody::Warning { message } => self.report.warnings.push(message.clone()),
             EventBody::Finished { elapsed, hosts_up, hosts_down, hosts_total, error } => {
                 let finished = secs(ev.time_ms);

@@ -115,6 +115,10 @@ impl Sinks {
                     None => eprint!("{text}"),
                 }
             }
+            EventBody::Trace { line } if self.stdout_normal => {
+                // Nothing in a trace line comes from the network except numbers and addresses we parsed.
+                self.print(&format!("{line}\n"));
+            }
             EventBody::Progress { done, total, hosts_up, open_ports, phase, .. } => {
                 if let Some(pb) = &self.progress {
                     pb.set_length(*total);
