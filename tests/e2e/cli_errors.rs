@@ -48,3 +48,41 @@ fn parse_only_prints_the_canonical_command() {
     assert!(cmd.contains(&"-T4".to_owned()) && cmd.contains(&"-Pn".to_owned()), "{cmd:?}");
     assert_eq!(cmd.last().unwrap(), "198.18.0.1");
 }
+
+/// Ctrl-C mid-scan: exit 130, and the XML file holds what was found, valid and marked as an error.
+#[test]
+fn interrupted_scan_keeps_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("partial.xml");
+    // Loopback only; the scan delay makes it last long enough to interrupt.
+    let mut child = Command::new(portolan_bin())
+        .args(["-sT", "-n", "-Pn", "--scan-delay", "5ms", "-p", "1-5000", "127.0.0.1", "-oX"])
+        .arg(&xml)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let st = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("portolan did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let report = portolan_report::xml_reader::read(&text).unwrap();
+    let stats = report.run_stats.unwrap();
+    assert_eq!(stats.exit, "error");
+    assert_eq!(stats.error_msg.as_deref(), Some("interrupted by the user"));
+    let h = &report.hosts[0];
+    let seen = h.ports.len() as u32 + h.extra_ports.iter().map(|e| e.count).sum::<u32>();
+    assert!(seen > 0 && seen < 5000, "a partial scan: {seen} of 5000 ports");
+}
