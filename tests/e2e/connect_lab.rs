@@ -209,3 +209,47 @@ fn impaired_link_gives_nmaps_states() {
     assert_eq!(ours[&target][&22], "open");
     assert_eq!(ours[&target][&81], "filtered");
 }
+
+/// Many hosts: one namespace answers for 198.19.0.0/16 and 198.19.255.0/24 is dead. A discovery sweep and a
+/// multi-host connect scan must find what Nmap finds.
+#[test]
+fn sweep_and_multi_host_scan_match_nmap() {
+    if !require_root_or_skip() {
+        return;
+    }
+    if !have("nmap") {
+        panic!("nmap is required for this comparison (CI installs it)");
+    }
+    let lab = Lab::start_named("sweep").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let up_hosts = |path: &str| -> Vec<String> {
+        let r = read_report(Path::new(path));
+        r.hosts.iter().filter(|h| h.is_up()).map(|h| h.ip().unwrap().to_string()).collect()
+    };
+
+    let range = "198.19.254.0/23";
+    let t = std::time::Instant::now();
+    scan(&lab, Path::new("nmap"), &["-sn", "-n", "-oX", &p("nmap-sn.xml"), range]);
+    let t_nmap = t.elapsed();
+    let t = std::time::Instant::now();
+    scan(&lab, &portolan_bin(), &["-sn", "-n", "-oX", &p("ours-sn.xml"), range]);
+    let t_ours = t.elapsed();
+    eprintln!("-sn {range}: nmap {t_nmap:?}, portolan {t_ours:?}");
+    let (theirs, ours) = (up_hosts(&p("nmap-sn.xml")), up_hosts(&p("ours-sn.xml")));
+    assert_eq!(ours.len(), 256, "198.19.254.0/24 up, 198.19.255.0/24 dead");
+    assert_eq!(ours, theirs);
+    let stats = read_report(Path::new(&p("ours-sn.xml"))).run_stats.unwrap();
+    assert_eq!((stats.hosts_up, stats.hosts_down, stats.hosts_total), (256, 256, 512));
+
+    // A connect scan of 64 hosts at once.
+    let range = "198.19.10.0/26";
+    let args = ["-sT", "-n", "-p", "79-81,443"];
+    scan(&lab, Path::new("nmap"), &[&args[..], &["-oX", &p("nmap-st.xml"), range]].concat());
+    scan(&lab, &portolan_bin(), &[&args[..], &["-oX", &p("ours-st.xml"), range]].concat());
+    let theirs = port_states(&read_report(Path::new(&p("nmap-st.xml"))));
+    let ours = port_states(&read_report(Path::new(&p("ours-st.xml"))));
+    assert_eq!(ours.len(), 64);
+    assert_eq!(ours, theirs);
+    assert!(ours.values().all(|m| m[&80] == "open" && m[&81] == "closed"));
+}

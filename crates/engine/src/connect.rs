@@ -206,7 +206,10 @@ pub async fn run(
     // Without --max-parallelism, 4096 outstanding connects is plenty for any one link and keeps memory small.
     let max_par = t.max_parallelism.map_or(cap.min(4096), |m| (m as usize).min(cap)).max(1);
     let min_par = (t.min_parallelism as usize).min(max_par);
-    let mut window = Window::new(10u32.max(min_par as u32), min_par as u32, max_par as u32);
+    // Ten outstanding probes per host to start with: hosts are independent, so a group of silent hosts (a
+    // sweep of an empty network) must not queue behind one small window.
+    let initial = (10 * hosts.len()).clamp(10, max_par).max(min_par) as u32;
+    let mut window = Window::new(initial, min_par as u32, max_par as u32);
     let iface: Option<Arc<str>> = cfg.interface.as_deref().map(Arc::from);
 
     let now = Instant::now();
@@ -415,6 +418,10 @@ pub async fn run(
                     h.queue.push_front((d.port, d.try_no + 1));
                     continue;
                 }
+                // A probe settled by silence freed its slot without any sign of congestion (loss shows as an
+                // answered retransmission), so it lets the window grow like a reply: a filtered host or an
+                // empty network is not scanned one small window at a time.
+                window.on_reply();
                 if mode == Mode::PortScan {
                     emit(Fact::Port {
                         host: d.host,

@@ -132,6 +132,12 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         } else {
             let mut facts = Vec::new();
             connect::run(&mut hosts, &discovery_ports, Mode::Discovery, false, &cfg, &cancel, &mut |f| facts.push(f)).await;
+            // Report hosts in target order, as Nmap does, whatever order their replies came in.
+            let host_of = |f: &Fact| match f {
+                Fact::HostUp { host, .. } | Fact::HostDown { host, .. } => *host,
+                _ => usize::MAX,
+            };
+            facts.sort_by_key(host_of);
             for f in facts {
                 match f {
                     Fact::HostUp { host, reason, latency } => {
