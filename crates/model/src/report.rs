@@ -275,6 +275,22 @@ pub struct ScanReport {
 }
 
 impl ScanReport {
+    /// A report with nothing in it yet, for folds and readers to fill.
+    pub fn empty(scanner: &str) -> Self {
+        ScanReport {
+            scanner: scanner.to_owned(),
+            version: String::new(),
+            args: String::new(),
+            start: 0,
+            scan_info: Vec::new(),
+            verbose: 0,
+            debugging: 0,
+            hosts: Vec::new(),
+            warnings: Vec::new(),
+            run_stats: None,
+        }
+    }
+
     pub fn host(&self, ip: IpAddr) -> Option<&HostReport> {
         self.hosts.iter().find(|h| h.ip() == Some(ip))
     }

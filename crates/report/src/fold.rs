@@ -41,18 +41,7 @@ fn secs(time_ms: i64) -> i64 {
 impl Folder {
     pub fn new() -> Self {
         Folder {
-            report: ScanReport {
-                scanner: "portolan".into(),
-                version: String::new(),
-                args: String::new(),
-                start: 0,
-                scan_info: Vec::new(),
-                verbose: 0,
-                debugging: 0,
-                hosts: Vec::new(),
-                warnings: Vec::new(),
-                run_stats: None,
-            },
+            report: ScanReport::empty("portolan"),
             index: HashMap::new(),
             port_index: HashMap::new(),
             seen_any: false,

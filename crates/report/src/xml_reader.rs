@@ -113,18 +113,7 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut ctx = Ctx { text, pos: 0 };
-    let mut report = ScanReport {
-        scanner: String::new(),
-        version: String::new(),
-        args: String::new(),
-        start: 0,
-        scan_info: Vec::new(),
-        verbose: 0,
-        debugging: 0,
-        hosts: Vec::new(),
-        warnings: Vec::new(),
-        run_stats: None,
-    };
+    let mut report = ScanReport::empty("");
     let mut stack: Vec<String> = Vec::new();
     let mut seen_root = false;
     let mut closed_root = false;
