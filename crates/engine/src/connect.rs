@@ -293,7 +293,11 @@ pub async fn run(
             });
             sent += 1;
             if let Some(r) = t.max_rate.filter(|r| *r > 0.0) {
-                next_global = next_global.max(now) + Duration::from_secs_f64(1.0 / r);
+                // The send clock may lag real time by a few milliseconds, so that sleeping past a slot (timers
+                // are coarse) is caught up; over any stretch the rate stays at most `r` plus that small burst.
+                const CATCH_UP: Duration = Duration::from_millis(5);
+                let floor = now.checked_sub(CATCH_UP).unwrap_or(now);
+                next_global = next_global.max(floor) + Duration::from_secs_f64(1.0 / r);
             }
         }
 

@@ -97,3 +97,22 @@ async fn packet_trace_reports_every_attempt() {
         assert!(lines.iter().any(|l| l.starts_with("CONN (") && l.ends_with(&want)), "{want} in {lines:?}");
     }
 }
+
+/// `--max-rate` is a ceiling: 300 probes at 1,000 per second cannot finish in much under 0.3 s. (A lower bound
+/// on time checks the limiter; how fast the scan can go is the benchmarks' business.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_rate_is_honoured() {
+    let closed = free_closed_ports(300);
+    let mut plan = ScanPlan::new();
+    plan.targets = vec!["127.0.0.1".into()];
+    plan.dns = DnsMode::Never;
+    plan.discovery = DiscoveryMode::SkipDiscovery;
+    plan.timing.max_rate = Some(1000.0);
+    let start = std::time::Instant::now();
+    let events = scan(plan, closed.clone()).await;
+    let took = start.elapsed();
+    let ports = events.iter().filter(|e| matches!(e, EventBody::Port { .. })).count();
+    assert_eq!(ports, closed.len());
+    // 299 gaps of 1 ms, minus at most the 5 ms catch-up burst.
+    assert!(took >= std::time::Duration::from_millis(290), "300 probes at 1000/s took only {took:?}");
+}
