@@ -86,3 +86,33 @@ fn interrupted_scan_keeps_what_was_found() {
     let seen = h.ports.len() as u32 + h.extra_ports.iter().map(|e| e.count).sum::<u32>();
     assert!(seen > 0 && seen < 5000, "a partial scan: {seen} of 5000 ports");
 }
+
+/// `-oA` writes the three files; `-iL -` reads targets from standard input; `--exclude` removes them again.
+#[test]
+fn output_all_and_target_files_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("scan");
+    let mut cmd = Command::new(portolan_bin());
+    cmd.args(["-sT", "-n", "-p", "1-3", "-iL", "-", "--exclude", "127.0.0.3", "-oA"]).arg(&base);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"127.0.0.1 # a comment\n127.0.0.2\n127.0.0.3\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("Nmap scan report for").count(), 2, "{stdout}");
+    // The command line (recorded in every file) names 127.0.0.3; the host entries must not.
+    for (ext, host_marker) in [("nmap", "Nmap scan report for "), ("xml", "<address addr=\""), ("gnmap", "Host: ")] {
+        let p = dir.path().join(format!("scan.{ext}"));
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert!(text.contains(&format!("{host_marker}127.0.0.2")), "{ext}: {text}");
+        assert!(!text.contains(&format!("{host_marker}127.0.0.3")), "{ext}: {text}");
+    }
+    let report = portolan_report::xml_reader::read(&std::fs::read_to_string(dir.path().join("scan.xml")).unwrap()).unwrap();
+    assert_eq!(report.hosts.len(), 2);
+    assert!(report.hosts.iter().all(|h| h.state_count(portolan_model::PortState::Closed) == 3));
+}
