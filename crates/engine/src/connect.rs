@@ -164,7 +164,21 @@ struct Done {
     elapsed: Duration,
 }
 
-async fn attempt(ip: IpAddr, port: u16, timeout: Duration, iface: Option<Arc<str>>) -> (Outcome, Duration) {
+/// Source ports of this scan's own connection attempts to loopback, mapped to their destination ports.
+///
+/// Scanning loopback, two of our attempts can cross (A: x -> y while B: y -> x) and complete each other as a
+/// TCP simultaneous open, and an attempt can connect to itself; neither means a listener exists. With
+/// thousands of attempts in flight this happens in most `-p-` scans of 127.0.0.1, so such connections are
+/// recognised here and reported as what they are: closed ports.
+type OwnPorts = Arc<std::sync::Mutex<std::collections::HashMap<u16, u16>>>;
+
+async fn attempt(
+    ip: IpAddr,
+    port: u16,
+    timeout: Duration,
+    iface: Option<Arc<str>>,
+    own: Option<OwnPorts>,
+) -> (Outcome, Duration) {
     let start = Instant::now();
     let sock = match ip {
         IpAddr::V4(_) => TcpSocket::new_v4(),
@@ -182,10 +196,34 @@ async fn attempt(ip: IpAddr, port: u16, timeout: Duration, iface: Option<Arc<str
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let _ = iface;
+    if let Some(own) = &own {
+        // Bind first so the source port is known before the SYN leaves.
+        let any = SocketAddr::new(if ip.is_ipv4() { IpAddr::from([0u8; 4]) } else { IpAddr::from([0u16; 8]) }, 0);
+        let bound = sock.bind(any).and_then(|()| sock.local_addr());
+        match bound {
+            Ok(local) => {
+                if let Ok(mut m) = own.lock() {
+                    m.insert(local.port(), port);
+                }
+            }
+            Err(e) => return (classify(&Err(e)), start.elapsed()),
+        }
+    }
     let r = tokio::time::timeout(timeout, sock.connect(SocketAddr::new(ip, port))).await;
     let elapsed = start.elapsed();
     match r {
         Err(_) => (Outcome::Timeout, elapsed),
+        Ok(Ok(stream)) => {
+            let (local, peer) = (stream.local_addr().ok(), stream.peer_addr().ok());
+            let crossed = match (&own, local, peer) {
+                (_, Some(l), Some(p)) if l == p => true,
+                (Some(own), Some(l), Some(p)) if l.ip() == p.ip() => {
+                    own.lock().map(|m| m.get(&p.port()) == Some(&l.port())).unwrap_or(false)
+                }
+                _ => false,
+            };
+            (if crossed { Outcome::Refused } else { Outcome::Connected }, elapsed)
+        }
         Ok(res) => (classify(&res.map(drop)), elapsed),
     }
 }
@@ -211,6 +249,7 @@ pub async fn run(
     let initial = (10 * hosts.len()).clamp(10, max_par).max(min_par) as u32;
     let mut window = Window::new(initial, min_par as u32, max_par as u32);
     let iface: Option<Arc<str>> = cfg.interface.as_deref().map(Arc::from);
+    let own_ports: OwnPorts = Arc::default();
 
     let now = Instant::now();
     let mut total: u64 = 0;
@@ -287,8 +326,9 @@ pub async fn run(
             let timeout = h.rtt.timeout();
             let ip = h.ip;
             let iface = iface.clone();
+            let own = ip.is_loopback().then(|| own_ports.clone());
             inflight.spawn(async move {
-                let (outcome, elapsed) = attempt(ip, port, timeout, iface).await;
+                let (outcome, elapsed) = attempt(ip, port, timeout, iface, own).await;
                 Done { host: i, port, try_no, outcome, elapsed }
             });
             sent += 1;

@@ -8,9 +8,20 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 fn free_closed_ports(n: usize) -> Vec<u16> {
-    // Bind and drop: the kernel gave us unused ports; with the listener gone they answer RST.
-    let ls: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    ls.iter().map(|l| l.local_addr().unwrap().port()).collect()
+    // Ports below the ephemeral range (32768-60999 on Linux) that nothing is bound to. Ephemeral ports would
+    // race with the source ports of the scans that other tests run at the same time: two connects that cross
+    // (A:x -> B:y while B:y -> A:x) complete as a TCP simultaneous open and look open.
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(20_000);
+    let mut out = Vec::new();
+    while out.len() < n {
+        let p = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(p < 32_000, "ran out of test ports");
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            out.push(p);
+        }
+    }
+    out
 }
 
 async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
