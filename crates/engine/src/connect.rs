@@ -93,6 +93,12 @@ pub enum Fact {
     Trace(String),
 }
 
+/// Whether `ip` belongs to this machine (namespace). Binding a UDP socket to it succeeds only for a local
+/// address; nothing is sent.
+pub fn is_own_address(ip: IpAddr) -> bool {
+    ip.is_loopback() || std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
 /// Per-host state that lives across discovery and port scanning.
 #[derive(Debug)]
 pub struct HostCtx {
@@ -103,6 +109,8 @@ pub struct HostCtx {
     pub started: Option<Instant>,
     pub timed_out: bool,
     pub latency: Option<Duration>,
+    /// The target is one of this machine's own addresses, where the scan's connects can meet each other.
+    pub is_local: bool,
     queue: VecDeque<(u16, u32)>,
     outstanding: usize,
     next_send: Instant,
@@ -120,6 +128,7 @@ impl HostCtx {
             started: None,
             timed_out: false,
             latency: None,
+            is_local: is_own_address(ip),
             queue: VecDeque::new(),
             outstanding: 0,
             next_send: Instant::now(),
@@ -164,9 +173,9 @@ struct Done {
     elapsed: Duration,
 }
 
-/// Source ports of this scan's own connection attempts to loopback, mapped to their destination ports.
+/// Source ports of this scan's own connection attempts to local addresses, mapped to their destination ports.
 ///
-/// Scanning loopback, two of our attempts can cross (A: x -> y while B: y -> x) and complete each other as a
+/// Scanning the machine itself (loopback or one of its own addresses), two of our attempts can cross (A: x -> y while B: y -> x) and complete each other as a
 /// TCP simultaneous open, and an attempt can connect to itself; neither means a listener exists. With
 /// thousands of attempts in flight this happens in most `-p-` scans of 127.0.0.1, so such connections are
 /// recognised here and reported as what they are: closed ports.
@@ -326,7 +335,7 @@ pub async fn run(
             let timeout = h.rtt.timeout();
             let ip = h.ip;
             let iface = iface.clone();
-            let own = ip.is_loopback().then(|| own_ports.clone());
+            let own = h.is_local.then(|| own_ports.clone());
             inflight.spawn(async move {
                 let (outcome, elapsed) = attempt(ip, port, timeout, iface, own).await;
                 Done { host: i, port, try_no, outcome, elapsed }
