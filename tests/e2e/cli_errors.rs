@@ -116,3 +116,27 @@ fn output_all_and_target_files_on_loopback() {
     assert_eq!(report.hosts.len(), 2);
     assert!(report.hosts.iter().all(|h| h.state_count(portolan_model::PortState::Closed) == 3));
 }
+
+/// Problems found when the scan starts (not by the option parser) still give one clear line, before any
+/// probe: a bad target inside an -iL file, an output file that cannot be created, a --datadir without a
+/// services file.
+#[test]
+fn startup_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, "127.0.0.1\n198.18.0.0/33\n").unwrap();
+    let list = list.display().to_string();
+    let empty = dir.path().display().to_string();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["-sT", "-iL", &list], 2, "target '198.18.0.0/33': CIDR prefix /33 is larger than /32"),
+        (&["-sT", "-oX", "/nonexistent-dir/out.xml", "127.0.0.1"], 1, "cannot write /nonexistent-dir/out.xml"),
+        (&["-sT", "--datadir", &empty, "127.0.0.1"], 1, "services database"),
+    ];
+    for (args, want_code, needle) in cases {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, *want_code, "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+        assert!(stderr.starts_with("portolan: ") && stderr.contains(needle), "{args:?}: {stderr:?}");
+        assert!(stdout.is_empty(), "{args:?}: nothing printed before the error: {stdout}");
+    }
+}

@@ -282,6 +282,11 @@ pub async fn run(
         }
     }
 
+    // Hosts not yet finished, and the hosts whose state changed since the last look: checking only those keeps
+    // each turn of the loop independent of the group size.
+    let mut undone = hosts.iter().filter(|h| !h.done).count();
+    let mut to_check: Vec<usize> = (0..hosts.len()).collect();
+
     let start = Instant::now();
     let mut inflight: JoinSet<Done> = JoinSet::new();
     let mut sent: u64 = 0;
@@ -304,6 +309,7 @@ pub async fn run(
                 if !h.done && h.started.is_some_and(|s| now.duration_since(s) > limit) {
                     h.timed_out = true;
                     h.done = true;
+                    undone -= 1;
                     finished += h.queue.len() as u64;
                     h.queue.clear();
                     emit(Fact::HostTimedOut { host: i });
@@ -351,9 +357,11 @@ pub async fn run(
         }
 
         // Finished hosts with nothing outstanding.
-        for (i, h) in hosts.iter_mut().enumerate() {
+        for i in to_check.drain(..) {
+            let h = &mut hosts[i];
             if !h.done && h.queue.is_empty() && h.outstanding == 0 {
                 h.done = true;
+                undone -= 1;
                 if mode == Mode::Discovery && !h.up {
                     emit(Fact::HostDown { host: i, reason: h.last_unreach.unwrap_or(Reason::NO_RESPONSE) });
                 }
@@ -361,17 +369,27 @@ pub async fn run(
             }
         }
         // Hosts still waiting on their scan delay fall through to the timer below.
-        if inflight.is_empty() && hosts.iter().all(|h| h.done) {
+        if inflight.is_empty() && undone == 0 {
             emit(Fact::Progress { done: total, total });
             return;
         }
 
-        // Sleep until a reply or the next moment something may be sent.
+        // Sleep until a reply or the next moment something may be sent. Send times matter only while the
+        // window has room: with a full window only a reply (or, with --min-rate, the clock) lets more out, and
+        // waking for a send time already past would spin the loop until the next reply.
         let mut wake = next_progress;
-        for h in hosts.iter() {
-            if !h.done && !h.queue.is_empty() {
-                wake = wake.min(h.next_send.max(next_global));
+        if inflight.len() < cap && inflight.len() < window.allowed() {
+            for h in hosts.iter() {
+                if !h.done && !h.queue.is_empty() {
+                    wake = wake.min(h.next_send.max(next_global));
+                }
             }
+        }
+        if let Some(r) = t.min_rate.filter(|r| *r > 0.0)
+            && inflight.len() < cap
+        {
+            // The moment the rate so far falls below --min-rate.
+            wake = wake.min(start + Duration::from_secs_f64(sent as f64 / r));
         }
         if let (Some(limit), Some(s)) = (t.host_timeout, hosts.iter().filter(|h| !h.done).filter_map(|h| h.started).min()) {
             wake = wake.min(s + limit + Duration::from_millis(1));
@@ -398,6 +416,7 @@ pub async fn run(
                 continue;
             }
         };
+        to_check.push(d.host);
         let h = &mut hosts[d.host];
         h.outstanding -= 1;
         if cfg.trace {
@@ -444,6 +463,7 @@ pub async fn run(
                 let reason = if d.outcome == Outcome::Connected { Reason::SYN_ACK } else { Reason::CONN_REFUSED };
                 h.up = true;
                 h.done = true;
+                undone -= 1;
                 finished += 1 + h.queue.len() as u64;
                 h.queue.clear();
                 emit(Fact::HostUp { host: d.host, reason, latency: d.elapsed });

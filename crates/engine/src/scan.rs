@@ -16,10 +16,12 @@ use tokio::task::JoinSet;
 /// Looks up the service name of a port (the services table).
 pub type ServiceNamer = Arc<dyn Fn(u16, Protocol) -> Option<String> + Send + Sync>;
 
-/// What the engine needs besides the plan: the resolved TCP port list and the services table.
-#[derive(Clone)]
+/// What the engine needs besides the plan: its targets (built, and so checked, before the scan starts), the
+/// resolved TCP port list and the services table.
 pub struct EngineInput {
     pub plan: ScanPlan,
+    /// From [`TargetSource::from_plan`] of the same plan.
+    pub targets: TargetSource,
     /// Ports to connect-scan, ascending; empty with `-sn`/`-sL`.
     pub tcp_ports: Vec<u16>,
     pub service_name: ServiceNamer,
@@ -57,7 +59,7 @@ const DEFAULT_DISCOVERY_PORTS: [u16; 2] = [80, 443];
 pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Cancel) -> Result<Summary, EngineError> {
     let plan = &input.plan;
     let timing = plan.timing.effective();
-    let mut source = TargetSource::from_plan(plan)?;
+    let mut source = input.targets;
     let send = |b: EventBody| {
         // A closed receiver means nobody listens any more (the session ended); the scan just finishes.
         let _ = tx.send(b);
@@ -102,7 +104,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         };
 
         if plan.discovery == DiscoveryMode::ListOnly {
-            let names = reverse_all(&dns, plan.dns, &group, true).await;
+            let names = reverse_all(&dns, plan.dns, &group).await;
             for (t, ptr) in group.iter().zip(names) {
                 let mut hostnames = user_names(t);
                 hostnames.extend(ptr.map(|n| Hostname { name: n, kind: HostnameKind::Ptr }));
@@ -178,13 +180,12 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             .collect();
         let dns2 = dns.clone();
         let rdns = tokio::spawn(async move {
-            let names = reverse_all(&dns2, DnsMode::Always, &wanted, true).await;
+            let names = reverse_all(&dns2, DnsMode::Always, &wanted).await;
             wanted.into_iter().map(|t| t.ip).zip(names).collect::<Vec<_>>()
         });
 
         let scan_ports = plan.discovery != DiscoveryMode::DiscoveryOnly && !input.tcp_ports.is_empty();
         let up_idx: Vec<usize> = (0..group.len()).filter(|i| up[*i]).collect();
-        let mut finished_facts = Vec::new();
         if scan_ports && !up_idx.is_empty() {
             let mut up_hosts: Vec<HostCtx> = Vec::with_capacity(up_idx.len());
             // Keep each host's RTT knowledge from discovery.
@@ -228,7 +229,8 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                     open_ports,
                     eta_secs: None,
                 }),
-                other => finished_facts.push(other),
+                // Host completion is reported below, in target order, once reverse DNS is in.
+                Fact::HostUp { .. } | Fact::HostDown { .. } | Fact::HostDone { .. } => {}
             };
             connect::run(&mut up_hosts, &input.tcp_ports, Mode::PortScan, plan.randomize_ports, &cfg, &cancel, &mut emit)
                 .await;
@@ -257,13 +259,12 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 send(EventBody::HostFinished { addr: t.ip, times: None, timed_out: false });
             }
         }
-        drop(finished_facts);
     }
     Ok(summary)
 }
 
 /// Reverse lookups of many addresses at once (Nmap resolves in parallel too).
-async fn reverse_all(dns: &Dns, mode: DnsMode, targets: &[Target], _all: bool) -> Vec<Option<String>> {
+async fn reverse_all(dns: &Dns, mode: DnsMode, targets: &[Target]) -> Vec<Option<String>> {
     if mode == DnsMode::Never {
         return vec![None; targets.len()];
     }

@@ -330,6 +330,7 @@ mod tests {
 
     #[test]
     fn huge_networks_are_lazy() {
+        // Pure address arithmetic on a large network: nothing here is sent anywhere.
         let spec = TargetSpec::parse("10.0.0.0/8", false).unwrap();
         assert_eq!(spec.size(), 1 << 24);
         let mut it = spec.addrs().unwrap();

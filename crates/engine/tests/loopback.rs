@@ -2,6 +2,7 @@
 //! closed, and discovery finds 127.0.0.1 up.
 #![allow(clippy::unwrap_used)]
 
+use portolan_engine::source::TargetSource;
 use portolan_engine::{Cancel, EngineInput, run};
 use portolan_model::{DiscoveryMode, DnsMode, EventBody, PortState, ScanPlan};
 use std::net::TcpListener;
@@ -26,7 +27,8 @@ fn free_closed_ports(n: usize) -> Vec<u16> {
 
 async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let input = EngineInput { plan, tcp_ports: ports, service_name: Arc::new(|_, _| None) };
+    let targets = TargetSource::from_plan(&plan).unwrap();
+    let input = EngineInput { plan, targets, tcp_ports: ports, service_name: Arc::new(|_, _| None) };
     let summary = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(summary.hosts_total, 1);
     let mut out = Vec::new();
@@ -80,7 +82,8 @@ async fn list_scan_sends_nothing_and_excludes() {
     plan.dns = DnsMode::Never;
     plan.discovery = DiscoveryMode::ListOnly;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let input = EngineInput { plan, tcp_ports: vec![], service_name: Arc::new(|_, _| None) };
+    let targets = TargetSource::from_plan(&plan).unwrap();
+    let input = EngineInput { plan, targets, tcp_ports: vec![], service_name: Arc::new(|_, _| None) };
     let s = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(s.hosts_total, 3);
     let mut listed = Vec::new();

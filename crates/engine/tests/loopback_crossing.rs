@@ -4,6 +4,7 @@
 //! meanwhile.
 #![allow(clippy::unwrap_used)]
 
+use portolan_engine::source::TargetSource;
 use portolan_engine::{Cancel, EngineInput, run};
 use portolan_model::{DiscoveryMode, DnsMode, EventBody, PortState, ScanPlan};
 use std::net::TcpListener;
@@ -21,7 +22,8 @@ async fn no_phantom_open_ports_on_loopback() {
         plan.dns = DnsMode::Never;
         plan.discovery = DiscoveryMode::SkipDiscovery;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let input = EngineInput { plan, tcp_ports: ports.clone(), service_name: Arc::new(|_, _| None) };
+        let targets = TargetSource::from_plan(&plan).unwrap();
+        let input = EngineInput { plan, targets, tcp_ports: ports.clone(), service_name: Arc::new(|_, _| None) };
         run(input, tx, Cancel::default()).await.unwrap();
         let mut open = Vec::new();
         while let Ok(ev) = rx.try_recv() {

@@ -15,6 +15,7 @@ mod sinks;
 
 pub use ports::{PortsError, resolve_tcp_ports, services_db};
 
+use portolan_engine::source::TargetSource;
 use portolan_engine::{Cancel, EngineInput};
 use portolan_model::{EventBody, ScanEvent, ScanInfo, ScanPlan, ScanReport};
 use portolan_report::Folder;
@@ -70,6 +71,8 @@ impl Stamper {
 pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, SessionError> {
     let db = services_db(plan.datadir.as_deref())?;
     let (tcp_ports, mut warnings) = resolve_tcp_ports(&plan, &db)?;
+    // Targets are read and checked (including -iL files) before anything is printed or sent.
+    let targets = TargetSource::from_plan(&plan).map_err(portolan_engine::EngineError::from)?;
     let db = Arc::new(db);
     let started = Instant::now();
 
@@ -115,6 +118,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
     let namer_db = db.clone();
     let input = EngineInput {
         plan: plan.clone(),
+        targets,
         tcp_ports,
         service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
     };

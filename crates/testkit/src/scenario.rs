@@ -696,6 +696,7 @@ b = { ns = "t", addr = "198.18.0.2/24" }
 
     #[test]
     fn refuses_addresses_outside_the_lab() {
+        // Validation must refuse an address outside the lab; no lab is built from this scenario.
         let e = err_of(&MIN.replace("198.18.0.2/24", "10.0.0.2/24"));
         assert!(
             e.contains("link[0].b.addr 10.0.0.2/24 is outside the lab range"),

@@ -140,9 +140,10 @@ fn scanner_namespace_has_no_route_out() {
     let res = lab
         .run_in("scanner", || {
             let t0 = Instant::now();
-            // TEST-NET-2: there is no route, so connect fails in the route lookup and nothing is sent.
+            // A lab address with no route from the scanner in this scenario: connect fails in the route lookup
+            // and nothing is sent. (Outside-the-lab addresses are only ever used in `ip route get` below.)
             let e =
-                connect(Ipv4Addr::new(198, 51, 100, 1), 80, Duration::from_secs(3)).unwrap_err();
+                connect(Ipv4Addr::new(198, 19, 200, 1), 80, Duration::from_secs(3)).unwrap_err();
             (e, t0.elapsed())
         })
         .unwrap();
