@@ -24,6 +24,7 @@ pub use plan::{
 };
 pub use port::{PortRange, PortSpec, PortState, Protocol, Reason};
 pub use report::{
-    Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, PortReport,
-    RunStats, ScanInfo, ScanReport, Service, Times,
+    Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, OsClass, OsInfo, OsMatch,
+    OsPortUsed, PortReport, RunStats, ScanInfo, ScanReport, ScriptElement, ScriptResult, Service, Times, Trace,
+    TraceHop, Uptime,
 };

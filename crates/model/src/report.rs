@@ -139,6 +139,19 @@ pub struct Service {
     pub extra_info: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<String>,
+    /// `ostype`, `devicetype` and `hostname` of Nmap's `<service>` (what version detection learned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// CPE names (`cpe:/a:vendor:product:version`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpe: Vec<String>,
+    /// The unmatched-service fingerprint block (`servicefp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl Service {
@@ -157,6 +170,110 @@ pub struct PortReport {
     pub reason_ttl: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<ScriptResult>,
+}
+
+/// One script's result: its id, its text output, and the structured `<elem>`/`<table>` tree when it has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptResult {
+    pub id: String,
+    pub output: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ScriptElement>,
+}
+
+/// A node of a script's structured output: Nmap's `<elem key=..>text</elem>` and `<table key=..>...</table>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ScriptElement {
+    Elem {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        value: String,
+    },
+    Table {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        children: Vec<ScriptElement>,
+    },
+}
+
+/// What OS detection concluded about a host.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OsInfo {
+    /// Ports OS detection used (`<portused state=.. proto=.. portid=..>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports_used: Vec<OsPortUsed>,
+    /// Best matches first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<OsMatch>,
+    /// The fingerprint text (`<osfingerprint fingerprint=..>`), when one was printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsPortUsed {
+    pub state: PortState,
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsMatch {
+    pub name: String,
+    /// Percent, 0..=100.
+    pub accuracy: u8,
+    /// Line of the matched fingerprint in the OS database.
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<OsClass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsClass {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<String>,
+    pub vendor: String,
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
+    pub accuracy: u8,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpe: Vec<String>,
+}
+
+/// `--traceroute` result for one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Probe used (`<trace port=.. proto=..>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub hops: Vec<TraceHop>,
+}
+
+/// One hop. A hop that never answered has no address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceHop {
+    pub ttl: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<IpAddr>,
+    /// Round-trip time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// Uptime guess from TCP timestamps (`<uptime seconds=.. lastboot=..>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uptime {
+    pub seconds: u64,
+    pub last_boot: String,
 }
 
 /// Round-trip timing for a host, in microseconds (XML `<times>`).
@@ -206,6 +323,18 @@ pub struct HostReport {
     /// Set when `--host-timeout` cut the host short.
     #[serde(default)]
     pub timed_out: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<Uptime>,
+    /// Network distance in hops (`<distance value=..>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
+    /// Host scripts (`<hostscript>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_scripts: Vec<ScriptResult>,
 }
 
 impl HostReport {
@@ -221,6 +350,11 @@ impl HostReport {
             latency: None,
             times: None,
             timed_out: false,
+            os: None,
+            uptime: None,
+            distance: None,
+            trace: None,
+            host_scripts: Vec::new(),
         }
     }
 

@@ -105,6 +105,7 @@ impl Folder {
                     reason: reason.clone(),
                     reason_ttl: *reason_ttl,
                     service: service.clone(),
+                    scripts: Vec::new(),
                 };
                 let key = (*addr, *protocol, *port);
                 let h = &mut self.report.hosts[hi];

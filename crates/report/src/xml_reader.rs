@@ -211,6 +211,11 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                     latency: None,
                     times: None,
                     timed_out: a.get("timedout") == Some("true"),
+                    os: None,
+                    uptime: None,
+                    distance: None,
+                    trace: None,
+                    host_scripts: Vec::new(),
                 });
             }
             "status" if parent == "host" => {
@@ -276,6 +281,7 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                     reason: Reason::new(""),
                     reason_ttl: 0,
                     service: None,
+                    scripts: Vec::new(),
                 });
             }
             "state" if parent == "port" => {
@@ -294,6 +300,11 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                     version: a.get("version").map(str::to_owned),
                     extra_info: a.get("extrainfo").map(str::to_owned),
                     tunnel: a.get("tunnel").map(str::to_owned),
+                    os_type: a.get("ostype").map(str::to_owned),
+                    device_type: a.get("devicetype").map(str::to_owned),
+                    hostname: a.get("hostname").map(str::to_owned),
+                    cpe: Vec::new(),
+                    fingerprint: a.get("servicefp").map(str::to_owned),
                 };
                 if let Some(p) = port.as_mut() {
                     p.service = Some(s);

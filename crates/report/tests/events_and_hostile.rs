@@ -215,6 +215,7 @@ fn hostile_report() -> portolan_model::ScanReport {
                 version: Some((*s).to_owned()),
                 extra_info: Some((*s).to_owned()),
                 tunnel: Some((*s).to_owned()),
+                ..Default::default()
             }),
         ));
     }

@@ -256,6 +256,7 @@ pub fn events_from_report(r: &portolan_model::ScanReport) -> Vec<portolan_model:
                         reason: reason.reason.clone(),
                         reason_ttl: 0,
                         service: None,
+                        scripts: Vec::new(),
                     });
                 }
             }
