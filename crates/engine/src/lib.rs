@@ -19,6 +19,7 @@ pub mod rtt;
 pub mod scan;
 pub mod source;
 pub mod targets;
+pub mod raw;
 pub mod window;
 
 pub use connect::Cancel;

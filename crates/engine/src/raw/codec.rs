@@ -1,0 +1,1 @@
+//! The real [`ProbeCodec`](super::ProbeCodec): probes as bytes through `portolan-wire`.
