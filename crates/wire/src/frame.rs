@@ -342,6 +342,12 @@ pub fn parse_network(
             }
             match parse_transport(ip.protocol, pair, payload, p.more_frags()) {
                 Ok(t) => out.transport = t,
+                // A first fragment may legitimately stop inside the transport header (`-f`).
+                Err(_) if p.more_frags() => {
+                    out.transport = Transport::Fragment {
+                        protocol: ip.protocol,
+                    }
+                }
                 Err(e) => {
                     out.transport = Transport::Other {
                         protocol: ip.protocol,

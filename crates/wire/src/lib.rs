@@ -18,6 +18,8 @@ pub mod checksum;
 mod error;
 pub mod ethernet;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ipv4;
