@@ -3,7 +3,8 @@
 //! Everything between the event stream and the user's eyes or files: [`fold()`] turns [`ScanEvent`]s into a
 //! [`ScanReport`] (the one fold used everywhere), the writers render a report in Nmap's normal
 //! ([`normal`]), XML ([`xml`]) and grepable ([`grepable`]) layouts and as JSON ([`json`]), and
-//! [`xml_reader`] loads Nmap's (and our) XML files back into a [`ScanReport`].
+//! [`xml_reader`] loads Nmap's (and our) XML files back into a [`ScanReport`]; [`diff`] compares two
+//! reports (and follows hosts across many) in the manner of Nmap's `ndiff`.
 //!
 //! Invariants:
 //! - Writers are pure functions of a report and [`RenderOptions`]: no I/O, no clock, so output is
@@ -16,6 +17,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod diff;
 pub mod fold;
 pub mod grepable;
 pub mod json;

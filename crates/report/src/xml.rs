@@ -9,7 +9,7 @@
 use crate::layout::{hidden_by_open, layout};
 use crate::text::{ctime, done_tail, sanitize};
 use crate::RenderOptions;
-use portolan_model::{HostReport, ScanReport};
+use portolan_model::{HostReport, OsInfo, ScanReport, ScriptElement, ScriptResult, Trace};
 use std::fmt::Write as _;
 
 const STYLESHEET: &str = "https://svn.nmap.org/nmap/docs/nmap.xsl";
@@ -21,6 +21,30 @@ const SCAN_TYPES: [&str; 13] = [
 /// An attribute value: sanitised, then escaped by quick-xml (`<`, `>`, `&`, `'`, `"`).
 pub fn attr(s: &str) -> String {
     quick_xml::escape::escape(sanitize(s).as_ref()).into_owned()
+}
+
+/// A value whose line breaks and tabs are part of the data (script output, fingerprints): those become
+/// character references, which XML keeps through attribute normalisation; other control characters are
+/// sanitised as in [`attr`].
+pub fn attr_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, piece) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("&#xa;");
+        }
+        for (j, part) in piece.split('\t').enumerate() {
+            if j > 0 {
+                out.push_str("&#x9;");
+            }
+            for (k, seg) in part.split('\r').enumerate() {
+                if k > 0 {
+                    out.push_str("&#xd;");
+                }
+                out.push_str(&attr(seg));
+            }
+        }
+    }
+    out
 }
 
 /// Text safe inside `<!-- -->`: sanitised, without `--` (Nmap writes the second dash as `&#45;`, which a
@@ -158,18 +182,157 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
                 if s.tunnel.as_deref() == Some("ssl") {
                     o.push_str(" tunnel=\"ssl\"");
                 }
+                for (k, v) in [("hostname", &s.hostname), ("ostype", &s.os_type), ("devicetype", &s.device_type)] {
+                    if let Some(v) = v {
+                        let _ = write!(o, " {k}=\"{}\"", attr(v));
+                    }
+                }
+                if let Some(fp) = &s.fingerprint {
+                    let _ = write!(o, " servicefp=\"{}\"", attr_lines(fp));
+                }
                 let method = if s.method == "probed" { "probed" } else { "table" };
-                let _ = write!(o, " method=\"{method}\" conf=\"{}\"/>", s.conf.min(10));
+                let _ = write!(o, " method=\"{method}\" conf=\"{}\"", s.conf.min(10));
+                if s.cpe.is_empty() {
+                    o.push_str("/>");
+                } else {
+                    o.push('>');
+                    cpes(&mut o, &s.cpe);
+                    o.push_str("</service>");
+                }
+            }
+            for sc in &p.scripts {
+                script(&mut o, sc);
             }
             o.push_str("</port>\n");
         }
         o.push_str("</ports>\n");
+    }
+    if let Some(os) = &h.os {
+        os_element(&mut o, os);
+    }
+    if let Some(u) = &h.uptime {
+        let _ = writeln!(o, "<uptime seconds=\"{}\" lastboot=\"{}\"/>", u.seconds, attr(&u.last_boot));
+    }
+    if let Some(d) = h.distance {
+        let _ = writeln!(o, "<distance value=\"{d}\"/>");
+    }
+    if !h.host_scripts.is_empty() {
+        o.push_str("<hostscript>");
+        for sc in &h.host_scripts {
+            script(&mut o, sc);
+        }
+        o.push_str("</hostscript>");
+    }
+    if let Some(t) = &h.trace {
+        trace(&mut o, t);
     }
     if let Some(t) = &h.times {
         let _ = writeln!(o, "<times srtt=\"{}\" rttvar=\"{}\" to=\"{}\"/>", t.srtt, t.rttvar, t.timeout);
     }
     o.push_str("</host>\n");
     o
+}
+
+fn cpes(o: &mut String, list: &[String]) {
+    for c in list {
+        let _ = write!(o, "<cpe>{}</cpe>", attr(c));
+    }
+}
+
+/// `<script id output>` with its `<elem>`/`<table>` tree, as Nmap writes it (a newline after each child).
+fn script(o: &mut String, sc: &ScriptResult) {
+    let _ = write!(o, "<script id=\"{}\" output=\"{}\"", attr(&sc.id), attr_lines(&sc.output));
+    if sc.elements.is_empty() {
+        o.push_str("/>");
+        return;
+    }
+    o.push('>');
+    for e in &sc.elements {
+        element(o, e);
+    }
+    o.push_str("</script>");
+}
+
+fn element(o: &mut String, e: &ScriptElement) {
+    match e {
+        ScriptElement::Elem { key, value } => {
+            o.push_str("<elem");
+            if let Some(k) = key {
+                let _ = write!(o, " key=\"{}\"", attr(k));
+            }
+            let _ = writeln!(o, ">{}</elem>", attr_lines(value));
+        }
+        ScriptElement::Table { key, children } => {
+            o.push_str("<table");
+            if let Some(k) = key {
+                let _ = write!(o, " key=\"{}\"", attr(k));
+            }
+            o.push_str(">\n");
+            for c in children {
+                element(o, c);
+            }
+            o.push_str("</table>\n");
+        }
+    }
+}
+
+fn os_element(o: &mut String, os: &OsInfo) {
+    o.push_str("<os>");
+    for u in &os.ports_used {
+        let _ = writeln!(o, "<portused state=\"{}\" proto=\"{}\" portid=\"{}\"/>", u.state, u.protocol, u.port);
+    }
+    for m in &os.matches {
+        let _ = writeln!(
+            o,
+            "<osmatch name=\"{}\" accuracy=\"{}\" line=\"{}\">",
+            attr(&m.name),
+            m.accuracy.min(100),
+            m.line
+        );
+        for c in &m.classes {
+            o.push_str("<osclass");
+            if let Some(t) = &c.device_type {
+                let _ = write!(o, " type=\"{}\"", attr(t));
+            }
+            let _ = write!(o, " vendor=\"{}\" osfamily=\"{}\"", attr(&c.vendor), attr(&c.family));
+            if let Some(g) = &c.generation {
+                let _ = write!(o, " osgen=\"{}\"", attr(g));
+            }
+            let _ = write!(o, " accuracy=\"{}\">", c.accuracy.min(100));
+            cpes(o, &c.cpe);
+            o.push_str("</osclass>\n");
+        }
+        o.push_str("</osmatch>\n");
+    }
+    if let Some(fp) = &os.fingerprint {
+        let _ = writeln!(o, "<osfingerprint fingerprint=\"{}\"/>", attr_lines(fp));
+    }
+    o.push_str("</os>\n");
+}
+
+fn trace(o: &mut String, t: &Trace) {
+    o.push_str("<trace");
+    if let Some(p) = t.port {
+        let _ = write!(o, " port=\"{p}\"");
+    }
+    if let Some(p) = &t.protocol {
+        let _ = write!(o, " proto=\"{}\"", attr(p));
+    }
+    o.push_str(">\n");
+    for h in &t.hops {
+        let _ = write!(o, "<hop ttl=\"{}\"", h.ttl);
+        if let Some(a) = h.addr {
+            let _ = write!(o, " ipaddr=\"{a}\"");
+        }
+        if let Some(r) = h.rtt_ms.filter(|r| r.is_finite()) {
+            let _ = write!(o, " rtt=\"{r:.2}\"");
+        }
+        if let Some(n) = &h.host {
+            let _ = write!(o, " host=\"{}\"", attr(n));
+        }
+        o.push_str("/>\n");
+    }
+    o.push_str("</trace>\n");
 }
 
 fn hostnames(o: &mut String, h: &HostReport) {

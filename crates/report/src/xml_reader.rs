@@ -1,18 +1,51 @@
 //! Loads Nmap's XML (`-oX`, ours or Nmap's own) into a [`ScanReport`] with quick-xml.
 //!
-//! Elements the model has no place for (scripts, OS detection, traces, task progress) are skipped. Any
-//! malformed or truncated input is an [`XmlReadError`] naming the line and column (1-based, columns in
-//! characters) — never a panic. A file without `<runstats>` but otherwise complete would be an interrupted
+//! Read: hosts, addresses, hostnames, ports and extraports, services with their `<cpe>`s, port and host
+//! scripts with their `<elem>`/`<table>` trees, OS detection (`portused`, `osmatch`/`osclass`/`cpe`,
+//! `osfingerprint`), uptime, distance, traceroute hops, times and run statistics. Skipped: task progress,
+//! hosthints, pre/post-scan scripts and the TCP/IP-ID/timestamp sequence elements. Any malformed or
+//! truncated input is an [`XmlReadError`] naming the line and column (1-based, columns in characters) —
+//! never a panic; script tables nested deeper than [`MAX_TABLE_DEPTH`] are refused, so a hostile file cannot
+//! build a tree whose drop or comparison would exhaust the stack. A file without `<runstats>` but otherwise complete would be an interrupted
 //! Nmap run only if it were also unterminated, so a missing `</nmaprun>` is reported as truncation.
 
 use portolan_model::report::{ExtraPorts, ExtraReason};
 use portolan_model::{
-    Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, PortReport, PortState,
-    Protocol, Reason, RunStats, ScanInfo, ScanReport, Service, Times,
+    Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, OsClass, OsInfo, OsMatch,
+    OsPortUsed, PortReport, PortState, Protocol, Reason, RunStats, ScanInfo, ScanReport, ScriptElement,
+    ScriptResult, Service, Times, Trace, TraceHop, Uptime,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::str::FromStr;
+
+/// Deepest `<table>` nesting accepted inside one `<script>`.
+pub const MAX_TABLE_DEPTH: usize = 64;
+
+/// Where a `<script>` being read belongs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ScriptOwner {
+    Port,
+    Host,
+    /// Pre/post-scan scripts: read for well-formedness, then dropped (the model has no place for them).
+    Elsewhere,
+}
+
+/// A script being read: its result so far and the `<table>`s open inside it (key, children).
+struct OpenScript {
+    owner: ScriptOwner,
+    result: ScriptResult,
+    tables: Vec<(Option<String>, Vec<ScriptElement>)>,
+}
+
+impl OpenScript {
+    fn push(&mut self, e: ScriptElement) {
+        match self.tables.last_mut() {
+            Some((_, children)) => children.push(e),
+            None => self.result.elements.push(e),
+        }
+    }
+}
 
 /// Why a document could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +154,12 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
     let mut port: Option<PortReport> = None;
     let mut extra: Option<ExtraPorts> = None;
     let mut run_stats: Option<RunStats> = None;
+    let mut script: Option<OpenScript> = None;
+    let mut os: Option<OsInfo> = None;
+    let mut trace: Option<Trace> = None;
+    // Text of the innermost `<elem>` or `<cpe>` being read, and the key of that `<elem>`.
+    let mut text: Option<String> = None;
+    let mut elem_key: Option<String> = None;
 
     loop {
         ctx.pos = reader.buffer_position();
@@ -136,6 +175,7 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
             Event::Empty(e) => (Some(e), true),
             Event::End(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let parent_of_ended = if stack.len() >= 2 { stack[stack.len() - 2].clone() } else { String::new() };
                 if stack.pop().as_deref() != Some(name.as_str()) {
                     return Err(ctx.err(format!("unexpected </{name}>")));
                 }
@@ -157,14 +197,33 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                         }
                     }
                     "nmaprun" => closed_root = true,
-                    _ => {}
+                    _ => end_inner(
+                        &name,
+                        &parent_of_ended,
+                        &mut text,
+                        &mut elem_key,
+                        &mut script,
+                        &mut os,
+                        &mut trace,
+                        &mut port,
+                        &mut host,
+                    ),
                 }
                 continue;
             }
             Event::Eof => break,
             Event::Text(t) => {
-                if stack.is_empty() && !t.iter().all(u8::is_ascii_whitespace) {
+                if let Some(buf) = text.as_mut() {
+                    let s = t.unescape().map_err(|err| ctx.err(format!("bad text: {err}")))?;
+                    buf.push_str(&s);
+                } else if stack.is_empty() && !t.iter().all(u8::is_ascii_whitespace) {
                     return Err(ctx.err("text outside the root element"));
+                }
+                continue;
+            }
+            Event::CData(t) => {
+                if let Some(buf) = text.as_mut() {
+                    buf.push_str(&String::from_utf8_lossy(t.as_ref()));
                 }
                 continue;
             }
@@ -310,6 +369,116 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                     p.service = Some(s);
                 }
             }
+            "cpe" if parent == "service" || parent == "osclass" => text = Some(String::new()),
+            "script" => {
+                let owner = match parent {
+                    "port" => ScriptOwner::Port,
+                    "hostscript" => ScriptOwner::Host,
+                    _ => ScriptOwner::Elsewhere,
+                };
+                script = Some(OpenScript {
+                    owner,
+                    result: ScriptResult {
+                        id: a.req(&ctx, "id")?.to_owned(),
+                        output: a.get("output").unwrap_or_default().to_owned(),
+                        elements: Vec::new(),
+                    },
+                    tables: Vec::new(),
+                });
+            }
+            "table" if parent == "script" || parent == "table" => {
+                if let Some(sc) = script.as_mut() {
+                    if sc.tables.len() >= MAX_TABLE_DEPTH {
+                        return Err(ctx.err(format!("script tables nested deeper than {MAX_TABLE_DEPTH}")));
+                    }
+                    sc.tables.push((a.get("key").map(str::to_owned), Vec::new()));
+                }
+            }
+            "elem" if parent == "script" || parent == "table" => {
+                elem_key = a.get("key").map(str::to_owned);
+                text = Some(String::new());
+            }
+            "os" if parent == "host" => os = Some(OsInfo::default()),
+            "portused" if parent == "os" => {
+                let u = OsPortUsed {
+                    state: a.word::<PortState>(&ctx, "state")?,
+                    protocol: a.word::<Protocol>(&ctx, "proto")?,
+                    port: a.req_num(&ctx, "portid")?,
+                };
+                if let Some(o) = os.as_mut() {
+                    o.ports_used.push(u);
+                }
+            }
+            "osmatch" if parent == "os" => {
+                let m = OsMatch {
+                    name: a.req(&ctx, "name")?.to_owned(),
+                    accuracy: a.num(&ctx, "accuracy")?.unwrap_or(0),
+                    line: a.num(&ctx, "line")?.unwrap_or(0),
+                    classes: Vec::new(),
+                };
+                if let Some(o) = os.as_mut() {
+                    o.matches.push(m);
+                }
+            }
+            "osclass" if parent == "osmatch" => {
+                let c = OsClass {
+                    device_type: a.get("type").map(str::to_owned),
+                    vendor: a.get("vendor").unwrap_or_default().to_owned(),
+                    family: a.get("osfamily").unwrap_or_default().to_owned(),
+                    generation: a.get("osgen").map(str::to_owned),
+                    accuracy: a.num(&ctx, "accuracy")?.unwrap_or(0),
+                    cpe: Vec::new(),
+                };
+                if let Some(m) = os.as_mut().and_then(|o| o.matches.last_mut()) {
+                    m.classes.push(c);
+                }
+            }
+            "osfingerprint" if parent == "os" => {
+                if let Some(o) = os.as_mut() {
+                    o.fingerprint = a.get("fingerprint").map(str::to_owned);
+                }
+            }
+            "uptime" if parent == "host" => {
+                let u = Uptime {
+                    seconds: a.req_num(&ctx, "seconds")?,
+                    last_boot: a.get("lastboot").unwrap_or_default().to_owned(),
+                };
+                if let Some(h) = host.as_mut() {
+                    h.uptime = Some(u);
+                }
+            }
+            "distance" if parent == "host" => {
+                let d = a.req_num(&ctx, "value")?;
+                if let Some(h) = host.as_mut() {
+                    h.distance = Some(d);
+                }
+            }
+            "trace" if parent == "host" => {
+                trace = Some(Trace {
+                    port: a.num(&ctx, "port")?,
+                    protocol: a.get("proto").map(str::to_owned),
+                    hops: Vec::new(),
+                });
+            }
+            "hop" if parent == "trace" => {
+                let addr = match a.get("ipaddr") {
+                    Some(v) if !v.is_empty() => Some(
+                        v.parse()
+                            .map_err(|_| ctx.err(format!("<hop> has ipaddr=\"{v}\", which is not an IP address")))?,
+                    ),
+                    _ => None,
+                };
+                let rtt: Option<f64> = a.num(&ctx, "rtt")?;
+                let hop = TraceHop {
+                    ttl: a.req_num(&ctx, "ttl")?,
+                    addr,
+                    rtt_ms: rtt.filter(|r| r.is_finite()),
+                    host: a.get("host").map(str::to_owned),
+                };
+                if let Some(t) = trace.as_mut() {
+                    t.hops.push(hop);
+                }
+            }
             "times" if parent == "host" => {
                 let t = Times {
                     srtt: a.num(&ctx, "srtt")?.unwrap_or(0),
@@ -347,7 +516,19 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
             }
             _ => {}
         }
-        if !is_empty {
+        if is_empty {
+            end_inner(
+                &a.element,
+                parent,
+                &mut text,
+                &mut elem_key,
+                &mut script,
+                &mut os,
+                &mut trace,
+                &mut port,
+                &mut host,
+            );
+        } else {
             stack.push(a.element);
         }
     }
@@ -360,4 +541,73 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
     }
     report.run_stats = run_stats;
     Ok(report)
+}
+
+/// Closes the elements whose content is collected while reading (scripts and their trees, `<cpe>`, OS
+/// detection, traces). `parent` is the element that contained the one that ended.
+#[allow(clippy::too_many_arguments)]
+fn end_inner(
+    name: &str,
+    parent: &str,
+    text: &mut Option<String>,
+    elem_key: &mut Option<String>,
+    script: &mut Option<OpenScript>,
+    os: &mut Option<OsInfo>,
+    trace: &mut Option<Trace>,
+    port: &mut Option<PortReport>,
+    host: &mut Option<HostReport>,
+) {
+    match name {
+        "cpe" => {
+            let Some(value) = text.take() else { return };
+            if parent == "service" {
+                if let Some(s) = port.as_mut().and_then(|p| p.service.as_mut()) {
+                    s.cpe.push(value);
+                }
+            } else if let (true, Some(c)) = (
+                parent == "osclass",
+                os.as_mut().and_then(|o| o.matches.last_mut()).and_then(|m| m.classes.last_mut()),
+            ) {
+                c.cpe.push(value);
+            }
+        }
+        "elem" => {
+            let Some(value) = text.take() else { return };
+            if let Some(sc) = script.as_mut() {
+                sc.push(ScriptElement::Elem { key: elem_key.take(), value });
+            }
+        }
+        "table" => {
+            if let Some((sc, (key, children))) = script.as_mut().and_then(|sc| sc.tables.pop().map(|t| (sc, t))) {
+                sc.push(ScriptElement::Table { key, children });
+            }
+        }
+        "script" => {
+            let Some(sc) = script.take() else { return };
+            match sc.owner {
+                ScriptOwner::Port => {
+                    if let Some(p) = port.as_mut() {
+                        p.scripts.push(sc.result);
+                    }
+                }
+                ScriptOwner::Host => {
+                    if let Some(h) = host.as_mut() {
+                        h.host_scripts.push(sc.result);
+                    }
+                }
+                ScriptOwner::Elsewhere => {}
+            }
+        }
+        "os" => {
+            if let (Some(o), Some(h)) = (os.take(), host.as_mut()) {
+                h.os = Some(o);
+            }
+        }
+        "trace" => {
+            if let (Some(t), Some(h)) = (trace.take(), host.as_mut()) {
+                h.trace = Some(t);
+            }
+        }
+        _ => {}
+    }
 }
