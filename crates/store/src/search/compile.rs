@@ -1,0 +1,295 @@
+//! [`Query`] -> SQL with numbered binds, run on SQLite or PostgreSQL. User text only ever travels as a bound
+//! value (LIKE patterns are escaped with `\`).
+
+use super::parse::{Filter, PortStates, Query, resolve_time};
+use crate::db::{Val, placeholders, query};
+use crate::error::Result;
+use crate::tables::scans::{SUMMARY_COLS, summary};
+use crate::tables::{get_i64, get_ostr, get_str};
+use crate::ScanSummary;
+use serde::Serialize;
+use sqlx::AnyPool;
+use std::collections::HashMap;
+
+/// One matching host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostHit {
+    pub scan_id: i64,
+    pub host_id: i64,
+    pub ip: Option<String>,
+    pub state: String,
+    pub hostnames: Vec<String>,
+    /// Open ports as `22/tcp`.
+    pub open_ports: Vec<String>,
+    /// The scan's start, Unix seconds.
+    pub scan_started: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub scans: Vec<ScanSummary>,
+    pub hosts: Vec<HostHit>,
+    /// More hosts (or scans) matched than the limit allowed.
+    pub truncated: bool,
+}
+
+/// SQL text under construction with its binds.
+struct Sql {
+    text: String,
+    vals: Vec<Val>,
+}
+
+impl Sql {
+    fn new() -> Sql {
+        Sql { text: String::new(), vals: Vec::new() }
+    }
+    fn bind(&mut self, v: Val) -> String {
+        self.vals.push(v);
+        format!("${}", self.vals.len())
+    }
+}
+
+/// `*` is the user's wildcard; `%`, `_` and `\` are literal.
+fn like_pattern(s: &str, substring: bool) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    if substring {
+        p.push('%');
+    }
+    for c in s.to_lowercase().chars() {
+        match c {
+            '%' | '_' | '\\' => {
+                p.push('\\');
+                p.push(c);
+            }
+            '*' => p.push('%'),
+            _ => p.push(c),
+        }
+    }
+    if substring {
+        p.push('%');
+    }
+    p
+}
+
+fn like(sql: &mut Sql, col: &str, v: &str, substring: bool) -> String {
+    let b = sql.bind(like_pattern(v, substring).into());
+    format!("LOWER({col}) LIKE {b} ESCAPE '\\'")
+}
+
+fn hex(v: u128) -> String {
+    format!("{v:032x}")
+}
+
+/// The condition of one host-level filter on `h`, or of a scan-level one on `s`.
+fn condition(sql: &mut Sql, f: &Filter, now: i64) -> String {
+    match f {
+        Filter::Target(t) => like(sql, "s.args", t, true),
+        Filter::Profile(t) => like(sql, "COALESCE(s.profile, '')", t, true),
+        Filter::After(t) => format!("s.started >= {}", sql.bind(resolve_time(*t, now).into())),
+        Filter::Before(t) => format!("s.started < {}", sql.bind(resolve_time(*t, now).into())),
+        Filter::Net { lo, hi } => {
+            let (a, b) = (sql.bind(hex(*lo).into()), sql.bind(hex(*hi).into()));
+            format!("h.id IN (SELECT host_id FROM addresses WHERE addr_key >= {a} AND addr_key <= {b})")
+        }
+        Filter::HostAddr(ip) => {
+            let k = sql.bind(crate::tables::addresses::key(*ip).into());
+            format!("h.id IN (SELECT host_id FROM addresses WHERE addr_key = {k})")
+        }
+        Filter::HostName(n) => {
+            let c = like(sql, "name", n, true);
+            format!("h.id IN (SELECT host_id FROM hostnames WHERE {c})")
+        }
+        Filter::Service(n) => {
+            if n.contains('*') {
+                let c = like(sql, "name", n, false);
+                format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+            } else {
+                // Service names are lower case; an exact match can use the index.
+                let b = sql.bind(n.to_lowercase().into());
+                format!("h.id IN (SELECT host_id FROM services WHERE name = {b})")
+            }
+        }
+        Filter::Product(t) => {
+            let c = like(sql, "product", t, true);
+            format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+        }
+        Filter::Version(t) => {
+            let c = like(sql, "version", t, true);
+            format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+        }
+        Filter::Ports { states, ports } => {
+            let mut alts = Vec::new();
+            for p in ports {
+                let mut c = if p.lo == p.hi {
+                    format!("port = {}", sql.bind(i64::from(p.lo).into()))
+                } else {
+                    let (a, b) = (sql.bind(i64::from(p.lo).into()), sql.bind(i64::from(p.hi).into()));
+                    format!("port >= {a} AND port <= {b}")
+                };
+                if let Some(proto) = &p.protocol {
+                    c = format!("{c} AND protocol = {}", sql.bind(proto.as_str().into()));
+                }
+                alts.push(format!("({c})"));
+            }
+            let state = match states {
+                PortStates::Any => String::new(),
+                PortStates::Open => " AND state = 'open'".into(),
+                PortStates::Closed => " AND state = 'closed'".into(),
+                PortStates::Filtered => " AND state IN ('filtered', 'open|filtered', 'closed|filtered')".into(),
+            };
+            format!("h.id IN (SELECT host_id FROM ports WHERE ({}){state})", alts.join(" OR "))
+        }
+        Filter::Os(t) => {
+            let (a, b) = (like(sql, "name", t, true), like(sql, "classes", t, true));
+            format!("h.id IN (SELECT host_id FROM os_matches WHERE {a} OR {b})")
+        }
+        Filter::Script { id, output } => {
+            let mut c = if id == "*" {
+                "1 = 1".to_owned()
+            } else if id.contains('*') {
+                like(sql, "script_id", id, false)
+            } else {
+                format!("script_id = {}", sql.bind(id.as_str().into()))
+            };
+            if let Some(o) = output {
+                c = format!("{c} AND {}", like(sql, "output", o, true));
+            }
+            format!("h.id IN (SELECT host_id FROM script_results WHERE {c})")
+        }
+        Filter::Word(w) => {
+            let parts = [
+                format!("h.id IN (SELECT host_id FROM addresses WHERE {})", like(sql, "addr", w, true)),
+                format!("h.id IN (SELECT host_id FROM hostnames WHERE {})", like(sql, "name", w, true)),
+                format!(
+                    "h.id IN (SELECT host_id FROM services WHERE {} OR {} OR {} OR {})",
+                    like(sql, "name", w, true),
+                    like(sql, "product", w, true),
+                    like(sql, "version", w, true),
+                    like(sql, "extra_info", w, true)
+                ),
+                format!("h.id IN (SELECT host_id FROM os_matches WHERE {})", like(sql, "name", w, true)),
+                format!("h.id IN (SELECT host_id FROM script_results WHERE {})", like(sql, "output", w, true)),
+            ];
+            format!("({})", parts.join(" OR "))
+        }
+    }
+}
+
+fn conditions(sql: &mut Sql, q: &Query, scan_level: bool, now: i64) -> Vec<String> {
+    q.terms
+        .iter()
+        .filter(|t| t.filter.is_scan_level() == scan_level)
+        .map(|t| {
+            let c = condition(sql, &t.filter, now);
+            if t.negated { format!("NOT ({c})") } else { format!("({c})") }
+        })
+        .collect()
+}
+
+fn where_clause(conds: &[String]) -> String {
+    if conds.is_empty() { "1 = 1".into() } else { conds.join(" AND ") }
+}
+
+/// Runs a parsed query: up to `limit` hosts and up to `limit` scans.
+pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<SearchResults> {
+    let limit = limit.max(1);
+    let has_host_terms = q.terms.iter().any(|t| !t.filter.is_scan_level());
+    let mut conn = pool.acquire().await?;
+
+    // Hosts.
+    let mut sql = Sql::new();
+    let scan_c = conditions(&mut sql, q, true, now);
+    let host_c = conditions(&mut sql, q, false, now);
+    let mut all = scan_c.clone();
+    all.extend(host_c.iter().cloned());
+    let lim = sql.bind((limit + 1).into());
+    sql.text = format!(
+        "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, s.started FROM hosts h JOIN scans s ON s.id = h.scan_id \
+         WHERE {} ORDER BY s.started DESC, h.scan_id DESC, h.ord LIMIT {lim}",
+        where_clause(&all)
+    );
+    let rows = query(sql.text, sql.vals).fetch_all(&mut *conn).await?;
+    let mut truncated = rows.len() as i64 > limit;
+    let mut hosts = Vec::new();
+    for r in rows.iter().take(limit as usize) {
+        hosts.push(HostHit {
+            scan_id: get_i64(r, "scan_id")?,
+            host_id: get_i64(r, "host_id")?,
+            ip: get_ostr(r, "ip")?,
+            state: get_str(r, "state")?,
+            hostnames: Vec::new(),
+            open_ports: Vec::new(),
+            scan_started: get_i64(r, "started")?,
+        });
+    }
+    if !hosts.is_empty() {
+        let ids: Vec<Val> = hosts.iter().map(|h| h.host_id.into()).collect();
+        let ph = placeholders(1, ids.len());
+        let mut pos: HashMap<i64, usize> = HashMap::new();
+        for (i, h) in hosts.iter().enumerate() {
+            pos.insert(h.host_id, i);
+        }
+        let names = query(format!("SELECT host_id, name FROM hostnames WHERE host_id IN ({ph}) ORDER BY id"), ids.clone())
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in names {
+            if let Some(&i) = pos.get(&get_i64(&r, "host_id")?) {
+                hosts[i].hostnames.push(get_str(&r, "name")?);
+            }
+        }
+        let ports = query(
+            format!(
+                "SELECT host_id, protocol, port FROM ports WHERE host_id IN ({ph}) AND state = 'open' \
+                 ORDER BY host_id, protocol, port"
+            ),
+            ids,
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in ports {
+            if let Some(&i) = pos.get(&get_i64(&r, "host_id")?) {
+                hosts[i].open_ports.push(format!("{}/{}", get_i64(&r, "port")?, get_str(&r, "protocol")?));
+            }
+        }
+    }
+
+    // Scans: those holding matching hosts, or (without host filters) every scan the scan filters accept.
+    let mut sql = Sql::new();
+    let scan_c = conditions(&mut sql, q, true, now);
+    let mut conds = scan_c;
+    if has_host_terms {
+        let host_c = conditions(&mut sql, q, false, now);
+        conds.push(format!("s.id IN (SELECT h.scan_id FROM hosts h WHERE {})", where_clause(&host_c)));
+    }
+    let lim = sql.bind((limit + 1).into());
+    sql.text = format!(
+        "SELECT {SUMMARY_COLS} FROM scans s WHERE {} ORDER BY s.started DESC, s.id DESC LIMIT {lim}",
+        where_clause(&conds)
+    );
+    let rows = query(sql.text, sql.vals).fetch_all(&mut *conn).await?;
+    truncated |= rows.len() as i64 > limit;
+    let scans = rows.iter().take(limit as usize).map(summary).collect::<Result<Vec<_>>>()?;
+    Ok(SearchResults { scans, hosts, truncated })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_user_text() {
+        assert_eq!(like_pattern("Apache", true), "%apache%");
+        assert_eq!(like_pattern("100%_\\", true), "%100\\%\\_\\\\%");
+        assert_eq!(like_pattern("http*", false), "http%");
+    }
+
+    #[test]
+    fn user_text_never_reaches_the_sql() {
+        let q = super::super::parse(r#"product:"x' OR 1=1 --" host:"a'b" it's"#).unwrap();
+        let mut sql = Sql::new();
+        let c = conditions(&mut sql, &q, false, 0).join(" AND ");
+        assert!(!c.contains("OR 1=1"), "{c}");
+        assert!(!c.contains("a'b"), "{c}");
+        assert!(sql.vals.iter().any(|v| *v == Val::Text(Some("%x' or 1=1 --%".into()))));
+    }
+}
