@@ -51,6 +51,7 @@ pub async fn backends() -> Vec<Backend> {
         }
         _ => eprintln!("note: {PG_ENV} not set; PostgreSQL half skipped (tools/pg-test-server starts one)"),
     }
+    eprintln!("backends: {}", v.iter().map(|b| b.name).collect::<Vec<_>>().join(", "));
     v
 }
 
