@@ -293,3 +293,60 @@ pub fn parse_quoted_v6(data: &[u8]) -> Result<Quoted, WireError> {
     };
     Ok(Quoted { ip, transport })
 }
+
+/// Splits an IPv6 packet into fragments (RFC 8200 4.5) carrying at most `frag_payload` bytes of the fragmentable
+/// part each (rounded down to a multiple of 8, at least 8), with fragment header identification `ident`. The
+/// hop-by-hop and routing headers stay in every fragment; everything after them is fragmented. A packet whose
+/// fragmentable part fits is returned whole.
+pub fn fragment_v6(
+    packet: &[u8],
+    frag_payload: usize,
+    ident: u32,
+) -> Result<Vec<Vec<u8>>, WireError> {
+    let p = Ipv6Packet::new_checked(packet)?;
+    let payload = p.payload();
+    // Find the unfragmentable prefix and the byte holding the next-header value that must become 44.
+    let (mut next, mut at, mut next_at) = (p.next_header(), 0usize, 6usize);
+    for _ in 0..MAX_EXT_HEADERS {
+        if next != proto::HOPOPT && next != proto::IPV6_ROUTE {
+            break;
+        }
+        need("ipv6 extension header", payload, at + 2)?;
+        let len = (usize::from(payload[at + 1]) + 1) * 8;
+        need("ipv6 extension header", payload, at + len)?;
+        next_at = HEADER_LEN + at;
+        next = payload[at];
+        at += len;
+    }
+    let body = &payload[at..];
+    let step = (frag_payload / 8 * 8).max(8);
+    let end = HEADER_LEN + payload.len();
+    if body.len() <= step {
+        return Ok(vec![packet[..end].to_vec()]);
+    }
+    let prefix_len = HEADER_LEN + at;
+    let mut out = Vec::with_capacity(body.len().div_ceil(step));
+    for (i, chunk) in body.chunks(step).enumerate() {
+        let off = i * step;
+        if off > 0xFFF8 {
+            return Err(WireError::BadField {
+                layer: L,
+                field: "fragment offset",
+                value: off as u32,
+            });
+        }
+        let more = (i + 1) * step < body.len();
+        let mut f = Vec::with_capacity(prefix_len + 8 + chunk.len());
+        f.extend_from_slice(&packet[..prefix_len]);
+        f[next_at] = proto::IPV6_FRAG;
+        let pl = (at + 8 + chunk.len()) as u16;
+        f[4..6].copy_from_slice(&pl.to_be_bytes());
+        let offm = (off as u16) | u16::from(more);
+        f.extend_from_slice(&[next, 0]);
+        f.extend_from_slice(&offm.to_be_bytes());
+        f.extend_from_slice(&ident.to_be_bytes());
+        f.extend_from_slice(chunk);
+        out.push(f);
+    }
+    Ok(out)
+}

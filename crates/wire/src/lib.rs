@@ -39,7 +39,7 @@ pub use frame::{
 pub use icmpv4::{Icmpv4Packet, Icmpv4Repr};
 pub use icmpv6::{Icmpv6Packet, Icmpv6Repr};
 pub use ipv4::{Ipv4Options, Ipv4Packet, Ipv4Repr, fragment};
-pub use ipv6::{Ipv6Packet, Ipv6Repr};
+pub use ipv6::{Ipv6Packet, Ipv6Repr, fragment_v6};
 pub use sctp::{SctpChunk, SctpPacket, SctpRepr};
 pub use tcp::{TcpFlags, TcpOption, TcpOptions, TcpPacket, TcpRepr};
 pub use udp::{UdpPacket, UdpRepr};

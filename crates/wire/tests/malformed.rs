@@ -178,7 +178,7 @@ fn seeded_mutations_through_every_parser() {
             seeds.push(p[net_offset(c.link)..].to_vec());
         }
     }
-    let mut rng = Rng(0x5eed_0f_9047_01a2);
+    let mut rng = Rng(0x5eed_0f90_4701_a2c3);
     let iterations = 300_000;
     let mut buf = Vec::with_capacity(2048);
     let mut parsed_ok = 0usize;
