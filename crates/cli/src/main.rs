@@ -4,6 +4,8 @@
 use portolan_cli::options::{ParseOutcome, help_text, parse_args};
 use std::process::ExitCode;
 
+mod diff_cmd;
+
 fn main() -> ExitCode {
     // Arguments must be text: a non-UTF-8 word is refused with a message instead of a panic.
     let mut args: Vec<String> = Vec::new();
@@ -15,6 +17,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if args.first().map(String::as_str) == Some("diff") {
+        return diff_cmd::main(&args[1..]);
     }
     // `--parse-only` prints the validated plan and its canonical command line without scanning; the desktop
     // app uses it to check what the user typed with exactly the parser the CLI uses.
