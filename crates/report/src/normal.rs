@@ -10,7 +10,8 @@ use crate::layout::{Layout, hidden_by_open, layout, not_shown_text};
 use crate::text::{ctime, done_tail, latency, long_time, sanitize, short_time};
 use crate::RenderOptions;
 use portolan_model::report::AddressKind;
-use portolan_model::{HostReport, PortReport, PortState, ScanReport};
+use portolan_model::{HostReport, PortReport, PortState, ScanReport, ScriptResult};
+use std::fmt::Write as _;
 
 /// The product named in headers and footers: Nmap's own name when the report came from an Nmap file.
 pub(crate) fn product(report: &ScanReport) -> (&'static str, &'static str) {
@@ -32,7 +33,7 @@ pub fn header(report: &ScanReport) -> String {
 pub fn footer(report: &ScanReport) -> String {
     let Some(rs) = &report.run_stats else { return String::new() };
     let (name, _) = product(report);
-    let mut out = String::new();
+    let mut out = detection_note(report);
     if rs.hosts_total == 1 && rs.hosts_up == 0 {
         out.push_str("Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n");
     }
@@ -56,14 +57,34 @@ pub fn file_header(report: &ScanReport) -> String {
 pub fn file_footer(report: &ScanReport) -> String {
     let Some(rs) = &report.run_stats else { return String::new() };
     let (name, _) = product(report);
-    format!("# {name} done at {} -- {}\n", ctime(rs.finished), done_tail(rs.hosts_total, rs.hosts_up, rs.elapsed))
+    format!(
+        "{}# {name} done at {} -- {}\n",
+        detection_note(report),
+        ctime(rs.finished),
+        done_tail(rs.hosts_total, rs.hosts_up, rs.elapsed)
+    )
+}
+
+/// "OS and Service detection performed. Please report ...", which Nmap prints after the hosts when version
+/// or OS detection ran (judged here from the report: an OS result or a probed service on any host).
+fn detection_note(report: &ScanReport) -> String {
+    let os = report.hosts.iter().any(|h| h.os.is_some());
+    let sv = report.hosts.iter().any(|h| h.ports.iter().any(|p| p.service.as_ref().is_some_and(|s| s.method == "probed")));
+    let what = match (os, sv) {
+        (true, true) => "OS and Service detection",
+        (true, false) => "OS detection",
+        (false, true) => "Service detection",
+        (false, false) => return String::new(),
+    };
+    let (_, url) = product(report);
+    format!("{what} performed. Please report any incorrect results at {url}/submit/ .\n")
 }
 
 /// The whole terminal output.
 pub fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let mut out = header(report);
-    for h in &report.hosts {
-        out.push_str(&host(h, opts));
+    for (i, h) in report.hosts.iter().enumerate() {
+        out.push_str(&host_after(h, &report.hosts[..i], opts));
     }
     out.push_str(&footer(report));
     out
@@ -72,8 +93,8 @@ pub fn render(report: &ScanReport, opts: &RenderOptions) -> String {
 /// The whole `-oN` file.
 pub fn render_file(report: &ScanReport, opts: &RenderOptions) -> String {
     let mut out = file_header(report);
-    for h in &report.hosts {
-        out.push_str(&host(h, opts));
+    for (i, h) in report.hosts.iter().enumerate() {
+        out.push_str(&host_after(h, &report.hosts[..i], opts));
     }
     out.push_str(&file_footer(report));
     out
@@ -107,6 +128,12 @@ fn reason_text(reason: &str, ttl: u8) -> String {
 /// One host's block, ending with its blank line when ports were scanned. Empty for a down host below `-v`
 /// and for a host `--open` hides.
 pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
+    host_after(h, &[], opts)
+}
+
+/// [`host`], knowing the hosts printed before it: traceroute hops shared with one of them are printed as
+/// Nmap prints them ("Hop 1 is the same as for ...").
+pub fn host_after(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) -> String {
     let label = host_label(h);
     let mut out = String::new();
     if h.status.state == portolan_model::HostState::Unknown {
@@ -150,11 +177,16 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     }
     let lay = layout(h, opts);
     if !lay.scanned() {
+        out.push_str(&mac_line(h));
+        out.push_str(&details(h, earlier, opts));
         return out;
     }
     if lay.shown.is_empty() {
         out.push_str(&format!("All {} scanned ports on {label} are in ignored states.\n", lay.total()));
-        out.push_str(&format!("Not shown: {}\n\n", not_shown_text(&lay.ignored)));
+        out.push_str(&format!("Not shown: {}\n", not_shown_text(&lay.ignored)));
+        out.push_str(&mac_line(h));
+        out.push_str(&details(h, earlier, opts));
+        out.push('\n');
         return out;
     }
     if lay.ignored.is_empty() {
@@ -166,7 +198,238 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
         out.push_str("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
     }
     out.push_str(&port_table(&lay, opts));
+    out.push_str(&mac_line(h));
+    out.push_str(&details(h, earlier, opts));
     out.push('\n');
+    out
+}
+
+/// "MAC Address: 02:00:00:00:0A:01 (Unknown)" for a host on the scanner's link.
+fn mac_line(h: &HostReport) -> String {
+    match h.addresses.iter().find(|a| a.kind == AddressKind::Mac) {
+        Some(m) => format!(
+            "MAC Address: {} ({})\n",
+            sanitize(&m.addr),
+            m.vendor.as_deref().filter(|v| !v.is_empty()).map(sanitize).unwrap_or("Unknown".into())
+        ),
+        None => String::new(),
+    }
+}
+
+/// Everything Nmap prints after the port table: OS detection, uptime (at -v), distance, "Service Info",
+/// host script results and the traceroute.
+fn details(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    if let Some(os) = &h.os {
+        out.push_str(&os_text(os));
+    }
+    if let (true, Some(u)) = (opts.verbose >= 1, &h.uptime) {
+        let _ = writeln!(out, "Uptime guess: {:.3} days (since {})", u.seconds as f64 / 86400.0, sanitize(&u.last_boot));
+    }
+    if let Some(d) = h.distance {
+        let _ = writeln!(out, "Network Distance: {d} {}", if d == 1 { "hop" } else { "hops" });
+    }
+    out.push_str(&service_info(h));
+    if !h.host_scripts.is_empty() {
+        out.push_str("\nHost script results:\n");
+        for sc in &h.host_scripts {
+            out.push_str(&script_text(sc));
+        }
+    }
+    if let Some(t) = &h.trace {
+        out.push_str(&trace_text(h, t, earlier));
+    }
+    out
+}
+
+/// The OS detection lines. An exact match (100%) is printed as Nmap's "Device type / Running / OS CPE /
+/// OS details"; otherwise Nmap shows no guesses unless asked (`--osscan-guess`), only that there was no
+/// exact match and the fingerprint to submit.
+fn os_text(os: &portolan_model::OsInfo) -> String {
+    let mut out = String::new();
+    let exact: Vec<&portolan_model::OsMatch> = os.matches.iter().filter(|m| m.accuracy >= 100).collect();
+    if exact.is_empty() {
+        if os.matches.is_empty() && os.fingerprint.is_none() {
+            return out;
+        }
+        out.push_str(
+            "No exact OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).\n",
+        );
+        if let Some(fp) = &os.fingerprint {
+            out.push_str("TCP/IP fingerprint:\n");
+            for line in fp.lines() {
+                out.push_str(&sanitize(line));
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        return out;
+    }
+    let classes: Vec<&portolan_model::OsClass> = exact.iter().flat_map(|m| m.classes.iter()).collect();
+    let mut devices: Vec<String> = Vec::new();
+    let mut running: Vec<(String, Vec<String>)> = Vec::new();
+    let mut cpes: Vec<String> = Vec::new();
+    for c in &classes {
+        if let Some(d) = c.device_type.as_deref().filter(|d| !d.is_empty()).map(|d| sanitize(d).into_owned())
+            && !devices.contains(&d)
+        {
+            devices.push(d);
+        }
+        let fam = sanitize(&format!("{} {}", c.vendor, c.family)).into_owned();
+        let fam = if c.vendor == c.family { sanitize(&c.family).into_owned() } else { fam };
+        let entry = match running.iter_mut().find(|(f, _)| *f == fam) {
+            Some(e) => e,
+            None => {
+                running.push((fam, Vec::new()));
+                let last = running.len() - 1;
+                &mut running[last]
+            }
+        };
+        if let Some(g) = c.generation.as_deref().filter(|g| !g.is_empty()).map(|g| sanitize(g).into_owned())
+            && !entry.1.contains(&g)
+        {
+            entry.1.push(g);
+        }
+        for cpe in &c.cpe {
+            if !cpes.contains(cpe) {
+                cpes.push(cpe.clone());
+            }
+        }
+    }
+    if !devices.is_empty() {
+        let _ = writeln!(out, "Device type: {}", devices.join("|"));
+    }
+    if !running.is_empty() {
+        let items: Vec<String> =
+            running.iter().map(|(f, g)| if g.is_empty() { f.clone() } else { format!("{f} {}", g.join("|")) }).collect();
+        let _ = writeln!(out, "Running: {}", items.join(", "));
+    }
+    if !cpes.is_empty() {
+        let _ = writeln!(out, "OS CPE: {}", cpes.iter().map(|c| sanitize(c).into_owned()).collect::<Vec<_>>().join(" "));
+    }
+    let names: Vec<String> = exact.iter().map(|m| sanitize(&m.name).into_owned()).collect();
+    let _ = writeln!(out, "OS details: {}", names.join(", "));
+    out
+}
+
+/// "Service Info: Host: x; OS: Linux; Device: router; CPE: cpe:/o:linux:linux_kernel" from what version
+/// detection learned on the listed ports (only OS and hardware CPEs, as Nmap).
+fn service_info(h: &HostReport) -> String {
+    let mut hosts: Vec<&str> = Vec::new();
+    let mut oses: Vec<&str> = Vec::new();
+    let mut devices: Vec<&str> = Vec::new();
+    let mut cpes: Vec<&str> = Vec::new();
+    for s in h.ports.iter().filter_map(|p| p.service.as_ref()) {
+        for (list, v) in [(&mut hosts, &s.hostname), (&mut oses, &s.os_type), (&mut devices, &s.device_type)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty())
+                && !list.contains(&v)
+            {
+                list.push(v);
+            }
+        }
+        for c in &s.cpe {
+            if (c.starts_with("cpe:/o") || c.starts_with("cpe:/h")) && !cpes.contains(&c.as_str()) {
+                cpes.push(c);
+            }
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let join = |v: &[&str], sep: &str| v.iter().map(|x| sanitize(x).into_owned()).collect::<Vec<_>>().join(sep);
+    if !hosts.is_empty() {
+        parts.push(format!("{}: {}", if hosts.len() == 1 { "Host" } else { "Hosts" }, join(&hosts, ", ")));
+    }
+    if !oses.is_empty() {
+        parts.push(format!("{}: {}", if oses.len() == 1 { "OS" } else { "OSs" }, join(&oses, ", ")));
+    }
+    if !devices.is_empty() {
+        parts.push(format!("{}: {}", if devices.len() == 1 { "Device" } else { "Devices" }, join(&devices, ", ")));
+    }
+    if !cpes.is_empty() {
+        parts.push(format!("CPE: {}", join(&cpes, ", ")));
+    }
+    if parts.is_empty() { String::new() } else { format!("Service Info: {}\n", parts.join("; ")) }
+}
+
+/// A script's output under its port or in "Host script results": "|_id: output" for one line, else
+/// "| id: first", "| ..." and a last "|_..." line. Every line is sanitised.
+pub(crate) fn script_text(sc: &ScriptResult) -> String {
+    let text = format!("{}: {}", sc.id, sc.output.strip_suffix('\n').unwrap_or(&sc.output));
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        out.push_str(if i + 1 == lines.len() { "|_" } else { "| " });
+        out.push_str(&sanitize(l));
+        out.push('\n');
+    }
+    out
+}
+
+/// The TRACEROUTE block: a table of hop, round trip and address; runs of silent hops as "ttl ... ttl"; the
+/// first hops shared with a host printed earlier as "Hops 1-n are the same as for ...".
+fn trace_text(h: &HostReport, t: &portolan_model::Trace, earlier: &[HostReport]) -> String {
+    let mut out = String::from("\nTRACEROUTE");
+    if let (Some(port), Some(proto)) = (t.port, t.protocol.as_deref()) {
+        let _ = write!(out, " (using port {port}/{})", sanitize(proto));
+    } else if let Some(proto) = t.protocol.as_deref().filter(|p| *p != "tcp" && *p != "udp") {
+        let _ = write!(out, " (using proto {})", sanitize(proto));
+    }
+    out.push('\n');
+    let mut hops: Vec<&portolan_model::TraceHop> = t.hops.iter().collect();
+    hops.sort_by_key(|x| x.ttl);
+    // Shared leading hops: the longest run equal (by address) to an earlier host's, that host named first.
+    let mut shared: Option<(usize, String)> = None;
+    for e in earlier {
+        let Some(et) = &e.trace else { continue };
+        let n = hops
+            .iter()
+            .zip(et.hops.iter())
+            .take_while(|(a, b)| a.ttl == b.ttl && a.addr.is_some() && a.addr == b.addr)
+            .count();
+        if n > 0 && n < hops.len() && shared.as_ref().is_none_or(|(m, _)| n > *m) {
+            let name = e.ip().map(|ip| ip.to_string()).unwrap_or_default();
+            shared = Some((n, name));
+        }
+    }
+    let own_ip = h.ip();
+    let mut rows: Vec<[String; 3]> = vec![["HOP".into(), "RTT".into(), "ADDRESS".into()]];
+    let mut raw_after_header: Option<String> = None;
+    let skip = shared.as_ref().map(|(n, _)| *n).unwrap_or(0);
+    if let Some((n, name)) = &shared {
+        let what = if *n == 1 { "Hop 1 is".to_owned() } else { format!("Hops 1-{n} are") };
+        raw_after_header = Some(format!("{what} the same as for {}", sanitize(name)));
+    }
+    let mut prev_ttl: u8 = hops.get(skip.saturating_sub(1)).filter(|_| skip > 0).map(|x| x.ttl).unwrap_or(0);
+    for hop in hops.iter().skip(skip) {
+        if hop.ttl > prev_ttl.saturating_add(1) {
+            let (a, b) = (prev_ttl + 1, hop.ttl - 1);
+            rows.push([a.to_string(), "...".into(), if a == b { String::new() } else { b.to_string() }]);
+        }
+        prev_ttl = hop.ttl;
+        let rtt = hop.rtt_ms.filter(|r| r.is_finite()).map(|r| format!("{r:.2} ms")).unwrap_or_else(|| "--".into());
+        let addr = match (hop.addr, hop.host.as_deref().filter(|n| !n.is_empty())) {
+            (Some(ip), Some(name)) => format!("{} ({ip})", sanitize(name)),
+            (Some(ip), None) => {
+                // The target's own hop carries the name the report gave the host.
+                match (own_ip == Some(ip), h.hostnames.first()) {
+                    (true, Some(n)) if !n.name.is_empty() => format!("{} ({ip})", sanitize(&n.name)),
+                    _ => ip.to_string(),
+                }
+            }
+            (None, _) => "...".into(),
+        };
+        rows.push([hop.ttl.to_string(), rtt, addr]);
+    }
+    let w0 = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(3);
+    let w1 = rows.iter().map(|r| r[1].chars().count()).max().unwrap_or(3);
+    for (i, r) in rows.iter().enumerate() {
+        let line = format!("{:<w0$} {:<w1$} {}", r[0], r[1], r[2]);
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if let (0, Some(raw)) = (i, &raw_after_header) {
+            let _ = writeln!(out, "{:<w0$} {raw}", "-");
+        }
+    }
     out
 }
 
@@ -220,11 +483,14 @@ fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
         }
         rows.push(row);
     }
+    let scripts: Vec<String> = std::iter::once(String::new())
+        .chain(lay.shown.iter().map(|p| p.scripts.iter().map(script_text).collect::<String>()))
+        .collect();
     let cols = rows[0].len();
     let widths: Vec<usize> =
         (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
-    for row in rows {
+    for (row, script_lines) in rows.into_iter().zip(scripts) {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             if c + 1 == cols {
@@ -236,6 +502,7 @@ fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
         }
         out.push_str(line.trim_end());
         out.push('\n');
+        out.push_str(&script_lines);
     }
     out
 }

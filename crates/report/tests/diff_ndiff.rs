@@ -67,6 +67,17 @@ fn reader_keeps_version_os_trace_and_scripts() {
     assert!(lan.addresses.iter().any(|x| x.addr == "02:00:00:00:0A:01"));
 }
 
+/// Our normal output of Nmap's XML is Nmap's own -oN of the same scan, line by line: scripts under their
+/// ports, MAC address, OS, distance, "Service Info", host scripts and the traceroute.
+#[test]
+fn normal_output_matches_nmaps_file() {
+    for name in ["scan-a", "scan-b", "scan-c"] {
+        let r = load(&format!("{name}.xml"));
+        let theirs = std::fs::read_to_string(fixture(&format!("{name}.nmap"))).unwrap();
+        common::assert_same_lines(name, &theirs, &normal::render_file(&r, &opts(&r)));
+    }
+}
+
 #[test]
 fn nmap_xml_round_trips_through_our_writer() {
     for name in ["scan-a.xml", "scan-b.xml", "scan-c.xml"] {
