@@ -11,6 +11,19 @@
 //! panic (fuzzed, see `fuzz/`). Parsing reports checksums (`verify_checksum`, `checksum_ok`) but never rejects
 //! on them: the engine counts bad ones. Setters and `emit` require a buffer of `buffer_len()` bytes and say so
 //! with `WireError::BufferTooSmall` otherwise.
+//!
+//! ```
+//! use portolan_wire::build::{Ipv4Params, ipv4_tcp};
+//! use portolan_wire::{LinkKind, TcpFlags, TcpRepr, Transport, parse_frame};
+//! use std::net::Ipv4Addr;
+//!
+//! let ip = Ipv4Params::new(Ipv4Addr::new(198, 18, 0, 1), Ipv4Addr::new(198, 18, 0, 2), 64, 1);
+//! let syn = ipv4_tcp(&ip, &TcpRepr::new(40000, 22, 7, 0, TcpFlags::SYN), b"")?;
+//! let parsed = parse_frame(LinkKind::RawIp, &syn)?;
+//! let Transport::Tcp(t) = parsed.transport else { unreachable!() };
+//! assert_eq!((t.dst_port, t.seq, t.flags, t.checksum_ok), (22, 7, TcpFlags::SYN, true));
+//! # Ok::<(), portolan_wire::WireError>(())
+//! ```
 
 pub mod arp;
 pub mod build;
