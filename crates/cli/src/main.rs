@@ -5,6 +5,7 @@ use portolan_cli::options::{ParseOutcome, help_text, parse_args};
 use std::process::ExitCode;
 
 mod diff_cmd;
+mod history_cmd;
 
 fn main() -> ExitCode {
     // Arguments must be text: a non-UTF-8 word is refused with a message instead of a panic.
@@ -17,6 +18,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+    }
+    if args.first().map(String::as_str) == Some("history") {
+        return history_cmd::main(&args[1..]);
     }
     if args.first().map(String::as_str) == Some("diff") {
         return diff_cmd::main(&args[1..]);

@@ -238,6 +238,8 @@ impl Builder {
             Id::PacketTrace => p.packet_trace = true,
             Id::Ipv6 => p.ipv6 = true,
             Id::Datadir => p.datadir = Some(PathBuf::from(nonempty(name, value(name, v)?)?)),
+            Id::History => p.history = Some(nonempty(name, value(name, v)?)?.to_owned()),
+            Id::NoHistory => p.no_history = true,
         }
         Ok(())
     }

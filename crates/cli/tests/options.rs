@@ -570,6 +570,8 @@ fn argv_plans_round_trip() {
         "-iR 10 --exclude-ports 25,U:53 --datadir /opt/data -e eth0".into(),
         "-6 -sT -p 22 ::1 2001:db8::1".into(),
         "-v7 -d3 -T5 198.18.0.1".into(),
+        "--history /tmp/portolan-h.db --no-history 198.18.0.1".into(),
+        "--history postgres://scanner@db.example/portolan 198.18.0.1".into(),
     ];
     for a in &argvs {
         match parse(a) {

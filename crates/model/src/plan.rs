@@ -372,6 +372,13 @@ pub struct ScanPlan {
     pub packet_trace: bool,
     pub outputs: Outputs,
     pub datadir: Option<PathBuf>,
+    /// `--history URL`: the scan history to write to (a SQLite path/URL or `postgres://...`); `None` means
+    /// `$PORTOLAN_HISTORY`, else the platform default.
+    #[serde(default)]
+    pub history: Option<String>,
+    /// `--no-history`: do not record this scan.
+    #[serde(default)]
+    pub no_history: bool,
 }
 
 impl ScanPlan {
@@ -514,6 +521,13 @@ impl ScanPlan {
         if let Some(d) = &self.datadir {
             push(&mut a, "--datadir");
             a.push(d.display().to_string());
+        }
+        if let Some(h) = &self.history {
+            push(&mut a, "--history");
+            a.push(h.clone());
+        }
+        if self.no_history {
+            push(&mut a, "--no-history");
         }
         if let Some(f) = &self.input_list {
             push(&mut a, "-iL");

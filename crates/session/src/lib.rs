@@ -10,6 +10,7 @@
 //! - Output files are written even when the scan is interrupted (Ctrl-C), with what was found so far.
 //! - Nothing from the network reaches a terminal or file unescaped: the writers of `portolan-report` escape.
 
+mod history;
 mod ports;
 mod sinks;
 
@@ -77,11 +78,16 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
     let started = Instant::now();
 
     let mut sinks = sinks::Sinks::open(&plan, &opts)?;
+    // The history records the scan from its first event; opening it never stops the scan.
+    let history = history::History::start(&plan, &opts.command_line, now_ms().div_euclid(1000)).await;
     let mut folder = Folder::new();
     let mut stamper = Stamper { seq: 0 };
     let mut deliver = |body: EventBody, sinks: &mut sinks::Sinks, folder: &mut Folder| -> Result<(), SessionError> {
         let ev = stamper.stamp(body);
         folder.push(&ev);
+        if let Some(h) = &history {
+            h.event(&ev);
+        }
         sinks.event(&ev, folder)
     };
 
@@ -162,5 +168,8 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
     )?;
     let report = folder.report();
     sinks.finish(&report)?;
+    if let Some(h) = history {
+        h.finish(&report, interrupted).await;
+    }
     Ok(Outcome { report, interrupted })
 }

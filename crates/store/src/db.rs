@@ -174,6 +174,9 @@ pub(crate) async fn insert_rows(
     if rows.is_empty() {
         return Ok(out);
     }
+    // SQLite looks up each named parameter (`$7`) by a linear search of the names seen so far, which is
+    // quadratic in a statement with thousands of binds; plain `?` is positional and free there.
+    let positional = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let per = (MAX_BINDS / cols.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -188,8 +191,12 @@ pub(crate) async fn insert_rows(
                 if j > 0 {
                     sql.push_str(", ");
                 }
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if positional {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }

@@ -57,16 +57,18 @@ impl Location {
         Ok(Location { backend: Backend::Sqlite, url, path: Some(path) })
     }
 
-    /// Explicit value, else `$PORTOLAN_HISTORY`, else the platform default.
-    pub fn resolve(explicit: Option<&str>) -> Result<Location> {
+    /// Explicit value, else `$PORTOLAN_HISTORY`, else the platform default. `None` when the environment
+    /// turns history off (`PORTOLAN_HISTORY=off`, as the repository's tests do).
+    pub fn resolve(explicit: Option<&str>) -> Result<Option<Location>> {
         if let Some(e) = explicit {
-            return Location::parse(e);
+            return Location::parse(e).map(Some);
         }
         match std::env::var(HISTORY_ENV) {
-            Ok(v) if !v.trim().is_empty() => Location::parse(&v),
+            Ok(v) if is_off(&v) => Ok(None),
+            Ok(v) if !v.trim().is_empty() => Location::parse(&v).map(Some),
             _ => {
                 let p = default_path()?;
-                Location::parse(&p.display().to_string())
+                Location::parse(&p.display().to_string()).map(Some)
             }
         }
     }
@@ -78,6 +80,10 @@ impl Location {
             Backend::Postgres => redact(&self.url),
         }
     }
+}
+
+fn is_off(v: &str) -> bool {
+    matches!(v.trim().to_ascii_lowercase().as_str(), "off" | "none" | "no" | "0")
 }
 
 fn split_query(rest: &str) -> (&str, Option<&str>) {

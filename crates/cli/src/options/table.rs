@@ -92,6 +92,8 @@ pub enum Id {
     AppendOutput,
     Ipv6,
     Datadir,
+    History,
+    NoHistory,
     Version,
     Help,
 }
@@ -314,6 +316,8 @@ pub static OPTIONS: &[OptDef] = &[
     yes(Id::PacketTrace, &[Long("packet-trace")], Flag, "", S::Output, "Show every probe sent and reply received"),
     later(&[Long("iflist")], Flag, "", S::Output, "List interfaces and routes"),
     yes(Id::AppendOutput, &[Long("append-output")], Flag, "", S::Output, "Append to output files instead of overwriting them"),
+    yes(Id::History, &[Long("history")], Req, "<path|URL>", S::Output, "Record the scan in this history (SQLite file or postgres://...; default $PORTOLAN_HISTORY or the user's data directory)"),
+    yes(Id::NoHistory, &[Long("no-history")], Flag, "", S::Output, "Do not record this scan in the history"),
     later(&[Long("resume")], Req, "<file>", S::Output, "Resume an interrupted scan"),
     later(&[Long("noninteractive")], Flag, "", S::Output, "Ignore the keyboard while scanning"),
     later(&[Long("stylesheet")], Req, "<path/URL>", S::Output, "XSL stylesheet named in the XML output"),
