@@ -252,9 +252,11 @@ fn os_text(os: &portolan_model::OsInfo) -> String {
         if os.matches.is_empty() && os.fingerprint.is_none() {
             return out;
         }
-        out.push_str(
-            "No exact OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).\n",
-        );
+        out.push_str(if os.matches.is_empty() {
+            "No OS matches for host\n"
+        } else {
+            "No exact OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).\n"
+        });
         if let Some(fp) = &os.fingerprint {
             out.push_str("TCP/IP fingerprint:\n");
             for line in fp.lines() {

@@ -119,6 +119,48 @@ fn hostile_strings_in_new_elements() {
     }
 }
 
+/// Malformed values in the new elements are errors naming the line and column, never panics.
+#[test]
+fn bad_values_in_new_elements_name_line_and_column() {
+    let host = |inner: &str| {
+        format!(
+            "<nmaprun>\n<host><status state=\"up\"/><address addr=\"198.18.0.2\" addrtype=\"ipv4\"/>\n{inner}\n</host></nmaprun>"
+        )
+    };
+    let cases = [
+        ("<trace><hop ttl=\"1\" ipaddr=\"not-an-ip\"/></trace>", "not an IP address"),
+        ("<trace><hop ttl=\"300\"/></trace>", "ttl"),
+        ("<os><osmatch accuracy=\"90\" line=\"1\"/></os>", "lacks the name attribute"),
+        ("<os><portused state=\"bogus\" proto=\"tcp\" portid=\"1\"/></os>", "state"),
+        ("<uptime lastboot=\"x\"/>", "seconds"),
+        ("<distance value=\"-1\"/>", "value"),
+        ("<hostscript><script output=\"x\"/></hostscript>", "lacks the id attribute"),
+        ("<ports><port protocol=\"tcp\" portid=\"1\"><state state=\"open\"/><script id=\"a\" output=\"\"><elem key=\"k\">x</table></script></port></ports>", "table"),
+    ];
+    for (inner, needle) in cases {
+        let e = xml_reader::read(&host(inner)).unwrap_err();
+        assert_eq!(e.line, 3, "{inner}: {e}");
+        assert!(e.column >= 1, "{inner}: {e}");
+        assert!(e.message.contains(needle), "{inner}: {e} lacks {needle:?}");
+    }
+    // A script without elements, and elements with entities and empty values, read as written.
+    let ok = host(
+        "<ports><port protocol=\"tcp\" portid=\"1\"><state state=\"open\"/><script id=\"a\" output=\"o&#xa;p\">\
+         <elem key=\"k\">&lt;&amp;&gt;</elem><elem key=\"e\"/><table><elem>v</elem></table></script></port></ports>",
+    );
+    let r = xml_reader::read(&ok).unwrap();
+    let sc = &r.hosts[0].ports[0].scripts[0];
+    assert_eq!(sc.output, "o\np");
+    assert_eq!(
+        sc.elements,
+        [
+            ScriptElement::Elem { key: Some("k".into()), value: "<&>".into() },
+            ScriptElement::Elem { key: Some("e".into()), value: String::new() },
+            ScriptElement::Table { key: None, children: vec![ScriptElement::Elem { key: None, value: "v".into() }] },
+        ]
+    );
+}
+
 #[test]
 fn deeply_nested_script_tables_are_refused() {
     let open = "<table>".repeat(100);
