@@ -1,6 +1,8 @@
 //! One scan from plan to events: targets in host groups -> discovery -> connect scan -> reverse DNS.
 
 use crate::connect::{self, Cancel, Fact, HostCtx, Mode, SchedConfig};
+use crate::raw::{RawFact, RawHost, Work};
+use crate::raw_scan::{self, RunSpec, Techniques};
 use crate::dns::Dns;
 use crate::source::{SourceError, Target, TargetSource};
 use portolan_model::{
@@ -22,8 +24,13 @@ pub struct EngineInput {
     pub plan: ScanPlan,
     /// From [`TargetSource::from_plan`] of the same plan.
     pub targets: TargetSource,
-    /// Ports to connect-scan, ascending; empty with `-sn`/`-sL`.
+    /// TCP ports to scan, ascending; empty with `-sn`/`-sL`.
     pub tcp_ports: Vec<u16>,
+    /// UDP and SCTP ports, ascending, for `-sU` and `-sY`/`-sZ`.
+    pub udp_ports: Vec<u16>,
+    pub sctp_ports: Vec<u16>,
+    /// From [`crate::raw_scan::choose_techniques`] of the same plan.
+    pub techniques: Techniques,
     pub service_name: ServiceNamer,
 }
 
@@ -44,6 +51,8 @@ pub struct Summary {
 pub enum EngineError {
     #[error(transparent)]
     Targets(#[from] SourceError),
+    #[error("raw-packet scan on {interface}: {error}")]
+    Net { interface: String, error: portolan_netio::NetError },
 }
 
 /// Raises the soft open-files limit to the hard limit and returns how many sockets the scan may hold, leaving
@@ -131,6 +140,31 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                     hostnames: user_names(t),
                 });
             }
+        } else if input.techniques.raw {
+            let found = raw_discovery(plan, &group, &timing, &cancel, &mut |b| send(b)).await?;
+            for (i, f) in found.into_iter().enumerate() {
+                let t = &group[i];
+                match f {
+                    Some((reason, ttl, latency, mac)) => {
+                        up[i] = true;
+                        send(EventBody::HostStatus {
+                            addr: t.ip,
+                            status: HostStatus { state: HostState::Up, reason: Reason::new(reason), reason_ttl: ttl },
+                            latency: latency.map(|l| l.as_secs_f64()),
+                            hostnames: user_names(t),
+                        });
+                        if let Some(m) = mac {
+                            send(EventBody::MacAddress { addr: t.ip, mac: raw_scan::mac_string(m), vendor: None });
+                        }
+                    }
+                    None => send(EventBody::HostStatus {
+                        addr: t.ip,
+                        status: HostStatus { state: HostState::Down, reason: Reason::new(Reason::NO_RESPONSE), reason_ttl: 0 },
+                        latency: None,
+                        hostnames: user_names(t),
+                    }),
+                }
+            }
         } else {
             let mut facts = Vec::new();
             connect::run(&mut hosts, &discovery_ports, Mode::Discovery, false, &cfg, &cancel, &mut |f| facts.push(f)).await;
@@ -184,9 +218,78 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             wanted.into_iter().map(|t| t.ip).zip(names).collect::<Vec<_>>()
         });
 
-        let scan_ports = plan.discovery != DiscoveryMode::DiscoveryOnly && !input.tcp_ports.is_empty();
+        let scan_ports = plan.discovery != DiscoveryMode::DiscoveryOnly;
         let up_idx: Vec<usize> = (0..group.len()).filter(|i| up[*i]).collect();
-        if scan_ports && !up_idx.is_empty() {
+        let connect_scan = input.techniques.scan_types.contains(&portolan_model::ScanType::Connect) && !input.tcp_ports.is_empty();
+        let raw_types: Vec<portolan_model::ScanType> = input
+            .techniques
+            .scan_types
+            .iter()
+            .copied()
+            .filter(|t| *t != portolan_model::ScanType::Connect)
+            .collect();
+        let mut raw_times: std::collections::HashMap<IpAddr, (Option<Times>, bool)> = Default::default();
+        if scan_ports && !up_idx.is_empty() && !raw_types.is_empty() {
+            for &i in &up_idx {
+                send(EventBody::HostScanStarted { addr: group[i].ip });
+            }
+            let ips: Vec<IpAddr> = up_idx.iter().map(|&i| group[i].ip).collect();
+            for t in &raw_types {
+                let probes = raw_scan::scan_probes(*t, &input.tcp_ports, &input.udp_ports, &input.sctp_ports, None);
+                if probes.is_empty() {
+                    continue;
+                }
+                let proto = raw_scan::protocol_of(*t);
+                let namer = input.service_name.clone();
+                let phase = raw_scan::phase_name(*t);
+                let hosts_up = u64::from(summary.hosts_up);
+                let open_ref = &mut open_ports;
+                let times_ref = &mut raw_times;
+                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &mut |ip, f| match f {
+                    RawFact::Port { port, state, reason, ttl, .. } => {
+                        if state == portolan_model::PortState::Open {
+                            *open_ref += 1;
+                        }
+                        let name = namer(port, proto).unwrap_or_else(|| "unknown".to_owned());
+                        send(EventBody::Port {
+                            addr: ip,
+                            protocol: proto,
+                            port,
+                            state,
+                            reason: Reason::new(reason),
+                            reason_ttl: ttl,
+                            service: Some(Service::from_table(&name)),
+                        });
+                    }
+                    RawFact::HostTimedOut { .. } => times_ref.entry(ip).or_default().1 = true,
+                    RawFact::HostDone { times, .. } => {
+                        times_ref.entry(ip).or_default().0 = times.srtt.map(|s| Times {
+                            srtt: s.as_micros() as u64,
+                            rttvar: times.rttvar.as_micros() as u64,
+                            timeout: times.timeout.as_micros() as u64,
+                        });
+                    }
+                    RawFact::Progress { done, total } => send(EventBody::Progress {
+                        phase: phase.into(),
+                        done,
+                        total,
+                        hosts_up,
+                        open_ports: *open_ref,
+                        eta_secs: None,
+                    }),
+                    RawFact::Note(m) => {
+                        if plan.verbosity > 0 || plan.debug > 0 {
+                            send(EventBody::Warning { message: m })
+                        }
+                    }
+                    RawFact::Warning(m) => send(EventBody::Warning { message: m }),
+                    RawFact::Trace(line) => send(EventBody::Trace { line }),
+                    RawFact::HostUp { .. } | RawFact::HostDown { .. } => {}
+                })
+                .await?;
+            }
+        }
+        if scan_ports && connect_scan && !up_idx.is_empty() {
             let mut up_hosts: Vec<HostCtx> = Vec::with_capacity(up_idx.len());
             // Keep each host's RTT knowledge from discovery.
             let mut taken: Vec<Option<HostCtx>> = hosts.drain(..).map(Some).collect();
@@ -196,8 +299,10 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                     up_hosts.push(h);
                 }
             }
-            for &i in &up_idx {
-                send(EventBody::HostScanStarted { addr: group[i].ip });
+            if raw_types.is_empty() {
+                for &i in &up_idx {
+                    send(EventBody::HostScanStarted { addr: group[i].ip });
+                }
             }
             let namer = input.service_name.clone();
             let mut emit = |f: Fact| match f {
@@ -246,12 +351,17 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             }
         }
         for h in &hosts {
-            let times = h.rtt.srtt().map(|s| Times {
+            let mut times = h.rtt.srtt().map(|s| Times {
                 srtt: s.as_micros() as u64,
                 rttvar: h.rtt.rttvar().as_micros() as u64,
                 timeout: h.rtt.timeout().as_micros() as u64,
             });
-            send(EventBody::HostFinished { addr: h.ip, times, timed_out: h.timed_out });
+            let mut timed_out = h.timed_out;
+            if let Some((t, out)) = raw_times.get(&h.ip) {
+                times = t.or(times);
+                timed_out |= *out;
+            }
+            send(EventBody::HostFinished { addr: h.ip, times, timed_out });
         }
         // Down hosts are finished too, so every host in a stream has a HostFinished.
         for (i, t) in group.iter().enumerate() {
@@ -286,4 +396,109 @@ async fn reverse_all(dns: &Dns, mode: DnsMode, targets: &[Target]) -> Vec<Option
         }
     }
     out
+}
+
+/// Runs raw probes against `ips`, one capture per outgoing interface, reporting each fact with its host's
+/// address.
+#[allow(clippy::too_many_arguments)]
+async fn run_raw_groups(
+    plan: &ScanPlan,
+    ips: &[IpAddr],
+    work: Work,
+    randomize: bool,
+    timing: &portolan_model::plan::EffectiveTiming,
+    cancel: &Cancel,
+    probes: Vec<crate::raw::Probe>,
+    on_fact: &mut (dyn FnMut(IpAddr, RawFact) + Send),
+) -> Result<(), EngineError> {
+    let routes = raw_scan::routes(ips, plan);
+    for (ip, r) in ips.iter().zip(&routes) {
+        if let Err(e) = r {
+            on_fact(*ip, RawFact::Warning(format!("no route to {ip}: {e}")));
+        }
+    }
+    for (iface, members) in raw_scan::by_interface(ips, &routes) {
+        let loopback = members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
+        let hosts: Vec<RawHost> = members.iter().map(|m| m.1.clone()).collect();
+        let spec = RunSpec {
+            interface: iface.clone(),
+            loopback,
+            work,
+            randomize,
+            timing: timing.clone(),
+            trace: plan.packet_trace,
+            shaping: Default::default(),
+        };
+        let idx: Vec<IpAddr> = hosts.iter().map(|h| h.ip).collect();
+        raw_scan::run(spec, hosts, probes.clone(), cancel.clone(), |f| {
+            let host = match &f {
+                RawFact::Port { host, .. }
+                | RawFact::HostUp { host, .. }
+                | RawFact::HostDown { host }
+                | RawFact::HostTimedOut { host }
+                | RawFact::HostDone { host, .. } => Some(*host),
+                _ => None,
+            };
+            let ip = host.and_then(|h| idx.get(h).copied()).unwrap_or(IpAddr::from([0u8; 4]));
+            on_fact(ip, f)
+        })
+        .await
+        .map_err(|error| EngineError::Net { interface: iface.clone(), error })?;
+    }
+    Ok(())
+}
+
+/// What raw discovery found for a host: reason, reply TTL, latency and MAC, or `None` when it is down.
+type Found = Option<(&'static str, u8, Option<Duration>, Option<[u8; 6]>)>;
+
+/// Raw host discovery of a group: this machine's own addresses are up without a probe (Nmap's
+/// `localhost-response`); hosts on the local Ethernet are asked by ARP or neighbour discovery; the others get
+/// the ICMP and TCP pings.
+async fn raw_discovery(
+    plan: &ScanPlan,
+    group: &[Target],
+    timing: &portolan_model::plan::EffectiveTiming,
+    cancel: &Cancel,
+    send: &mut (dyn FnMut(EventBody) + Send),
+) -> Result<Vec<Found>, EngineError> {
+    let mut found: Vec<Found> = vec![None; group.len()];
+    let ips: Vec<IpAddr> = group.iter().map(|t| t.ip).collect();
+    let routes = raw_scan::routes(&ips, plan);
+    let mut by_ip: std::collections::HashMap<IpAddr, Vec<usize>> = Default::default();
+    for (i, ip) in ips.iter().enumerate() {
+        by_ip.entry(*ip).or_default().push(i);
+    }
+    let mut pending: Vec<(IpAddr, bool)> = Vec::new();
+    for (i, (ip, r)) in ips.iter().zip(&routes).enumerate() {
+        match r {
+            Err(e) => send(EventBody::Warning { message: format!("no route to {ip}: {e}") }),
+            Ok(r) if r.interface.loopback || r.interface.has_addr(*ip) || connect::is_own_address(*ip) => {
+                found[i] = Some((Reason::LOCALHOST_RESPONSE, 0, None, None));
+            }
+            Ok(r) => pending.push((*ip, r.direct && !r.interface.loopback && r.interface.mac.is_some())),
+        }
+    }
+    for on_link in [true, false] {
+        let ips: Vec<IpAddr> = pending.iter().filter(|p| p.1 == on_link).map(|p| p.0).collect();
+        if ips.is_empty() {
+            continue;
+        }
+        let v6 = ips.first().is_some_and(|ip| ip.is_ipv6());
+        let probes = raw_scan::discovery_probes(plan, on_link, v6);
+        let mut facts: Vec<(IpAddr, RawFact)> = Vec::new();
+        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, &mut |ip, f| facts.push((ip, f))).await?;
+        for (ip, f) in facts {
+            match f {
+                RawFact::HostUp { reason, ttl, latency, mac, .. } => {
+                    for &i in by_ip.get(&ip).into_iter().flatten() {
+                        found[i] = Some((reason, ttl, Some(latency), mac.filter(|_| on_link)));
+                    }
+                }
+                RawFact::Warning(m) => send(EventBody::Warning { message: m }),
+                RawFact::Trace(line) => send(EventBody::Trace { line }),
+                _ => {}
+            }
+        }
+    }
+    Ok(found)
 }

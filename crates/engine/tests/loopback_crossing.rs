@@ -23,7 +23,21 @@ async fn no_phantom_open_ports_on_loopback() {
         plan.discovery = DiscoveryMode::SkipDiscovery;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let targets = TargetSource::from_plan(&plan).unwrap();
-        let input = EngineInput { plan, targets, tcp_ports: ports.clone(), service_name: Arc::new(|_, _| None) };
+        // This test is about the connect scan's own connections meeting each other, so it asks for -sT.
+        let techniques = portolan_engine::raw_scan::Techniques {
+            raw: false,
+            scan_types: vec![portolan_model::ScanType::Connect],
+            notices: vec![],
+        };
+        let input = EngineInput {
+            plan,
+            targets,
+            tcp_ports: ports.clone(),
+            udp_ports: vec![],
+            sctp_ports: vec![],
+            techniques,
+            service_name: Arc::new(|_, _| None),
+        };
         run(input, tx, Cancel::default()).await.unwrap();
         let mut open = Vec::new();
         while let Ok(ev) = rx.try_recv() {

@@ -17,6 +17,9 @@ pub struct ScanEvent {
     pub body: EventBody,
 }
 
+// Events are built once and moved through a channel; boxing the larger variants would cost an allocation
+// each and make every match noisier, for no measurable gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventBody {
@@ -41,6 +44,13 @@ pub enum EventBody {
         latency: Option<f64>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         hostnames: Vec<Hostname>,
+    },
+    /// The host's link-layer address, learnt from its reply on the local network (ARP / neighbour discovery).
+    MacAddress {
+        addr: IpAddr,
+        mac: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vendor: Option<String>,
     },
     /// Names found for a host after its status (reverse DNS runs in parallel with scanning).
     Hostnames { addr: IpAddr, hostnames: Vec<Hostname> },

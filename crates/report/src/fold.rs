@@ -86,6 +86,16 @@ impl Folder {
                 }
                 add_names(&mut h.hostnames, hostnames);
             }
+            EventBody::MacAddress { addr, mac, vendor } => {
+                let h = self.host_mut(*addr);
+                if !h.addresses.iter().any(|a| a.kind == portolan_model::AddressKind::Mac) {
+                    h.addresses.push(portolan_model::Address {
+                        addr: mac.clone(),
+                        kind: portolan_model::AddressKind::Mac,
+                        vendor: vendor.clone(),
+                    });
+                }
+            }
             EventBody::Hostnames { addr, hostnames } => {
                 let h = self.host_mut(*addr);
                 add_names(&mut h.hostnames, hostnames);

@@ -18,7 +18,7 @@ pub use ports::{PortsError, resolve_tcp_ports, services_db};
 
 use portolan_engine::source::TargetSource;
 use portolan_engine::{Cancel, EngineInput};
-use portolan_model::{EventBody, ScanEvent, ScanInfo, ScanPlan, ScanReport};
+use portolan_model::{EventBody, Protocol, ScanEvent, ScanInfo, ScanPlan, ScanReport, ScanType};
 use portolan_report::Folder;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -29,6 +29,8 @@ pub enum SessionError {
     Ports(#[from] PortsError),
     #[error(transparent)]
     Engine(#[from] portolan_engine::EngineError),
+    #[error(transparent)]
+    Techniques(#[from] portolan_engine::raw_scan::TechniqueError),
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
 }
@@ -71,7 +73,20 @@ impl Stamper {
 /// Runs one scan to the end (or until Ctrl-C) and writes every requested output.
 pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, SessionError> {
     let db = services_db(plan.datadir.as_deref())?;
-    let (tcp_ports, mut warnings) = resolve_tcp_ports(&plan, &db)?;
+    let techniques = portolan_engine::raw_scan::choose_techniques(&plan)?;
+    let types = techniques.scan_types.clone();
+    let (tcp_ports, mut warnings) = if types.iter().any(|t| portolan_engine::raw_scan::protocol_of(*t) == Protocol::Tcp) {
+        resolve_tcp_ports(&plan, &db)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let udp_ports = if types.contains(&ScanType::Udp) { ports::resolve_ports(&plan, &db, Protocol::Udp)?.0 } else { Vec::new() };
+    let sctp_ports = if types.iter().any(|t| matches!(t, ScanType::SctpInit | ScanType::SctpCookieEcho)) {
+        ports::resolve_ports(&plan, &db, Protocol::Sctp)?.0
+    } else {
+        Vec::new()
+    };
+    warnings.splice(0..0, techniques.notices.iter().cloned());
     // Targets are read and checked (including -iL files) before anything is printed or sent.
     let targets = TargetSource::from_plan(&plan).map_err(portolan_engine::EngineError::from)?;
     let db = Arc::new(db);
@@ -91,17 +106,27 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         sinks.event(&ev, folder)
     };
 
-    let scan_info = if tcp_ports.is_empty() {
-        Vec::new()
-    } else {
-        let spec = portolan_model::PortSpec::from_ports(&tcp_ports, &[]);
-        vec![ScanInfo {
-            scan_type: "connect".into(),
-            protocol: portolan_model::Protocol::Tcp,
-            num_services: tcp_ports.len() as u32,
-            services: portolan_model::PortSpec::render_list(&spec.tcp),
-        }]
-    };
+    let scan_info: Vec<ScanInfo> = types
+        .iter()
+        .filter_map(|t| {
+            let proto = portolan_engine::raw_scan::protocol_of(*t);
+            let list = match proto {
+                Protocol::Tcp => &tcp_ports,
+                Protocol::Udp => &udp_ports,
+                Protocol::Sctp => &sctp_ports,
+            };
+            if list.is_empty() {
+                return None;
+            }
+            let spec = portolan_model::PortSpec::from_ports(list, &[]);
+            Some(ScanInfo {
+                scan_type: t.xml_name().into(),
+                protocol: proto,
+                num_services: list.len() as u32,
+                services: portolan_model::PortSpec::render_list(&spec.tcp),
+            })
+        })
+        .collect();
     deliver(
         EventBody::ScanStarted {
             scanner: "portolan".into(),
@@ -126,6 +151,9 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         plan: plan.clone(),
         targets,
         tcp_ports,
+        udp_ports,
+        sctp_ports,
+        techniques,
         service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
     };
     let engine_cancel = cancel.clone();

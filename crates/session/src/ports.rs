@@ -8,7 +8,7 @@ use std::path::Path;
 pub enum PortsError {
     #[error("services database: {0}")]
     Database(String),
-    #[error("no TCP ports left to scan after the port selection and --exclude-ports")]
+    #[error("no ports left to scan after the port selection and --exclude-ports")]
     NoPorts,
 }
 
@@ -22,38 +22,50 @@ pub fn services_db(datadir: Option<&Path>) -> Result<ServicesDb, PortsError> {
 
 /// The TCP ports a connect scan covers, ascending, and warnings about parts of the selection it cannot use.
 pub fn resolve_tcp_ports(plan: &ScanPlan, db: &ServicesDb) -> Result<(Vec<u16>, Vec<String>), PortsError> {
-    let mut warnings = Vec::new();
     if plan.effective_scan_types().is_empty() {
-        return Ok((Vec::new(), warnings));
+        return Ok((Vec::new(), Vec::new()));
     }
+    let scans_udp = plan.scan_types.contains(&portolan_model::ScanType::Udp);
+    let scans_sctp = plan
+        .scan_types
+        .iter()
+        .any(|t| matches!(t, portolan_model::ScanType::SctpInit | portolan_model::ScanType::SctpCookieEcho));
+    let mut warnings = Vec::new();
+    if let PortSelection::Spec(spec) = &plan.ports {
+        if !scans_udp && !spec.udp.is_empty() && spec.udp != spec.tcp {
+            warnings.push("Your ports include \"U:\" but you haven't specified a UDP scan (-sU); they are ignored.".into());
+        }
+        if !scans_sctp && !spec.sctp.is_empty() && spec.sctp != spec.tcp {
+            warnings.push("Your ports include \"S:\" but you haven't specified an SCTP scan; they are ignored.".into());
+        }
+    }
+    let (ports, more) = resolve_ports(plan, db, Protocol::Tcp)?;
+    warnings.extend(more);
+    Ok((ports, warnings))
+}
+
+/// The ports of one protocol that the plan's selection means, ascending.
+pub fn resolve_ports(plan: &ScanPlan, db: &ServicesDb, proto: Protocol) -> Result<(Vec<u16>, Vec<String>), PortsError> {
+    let mut warnings = Vec::new();
     let mut ports: Vec<u16> = match &plan.ports {
-        PortSelection::Default => db.top(Protocol::Tcp, 1000),
-        PortSelection::Fast => db.top(Protocol::Tcp, 100),
+        PortSelection::Default => db.top(proto, 1000),
+        PortSelection::Fast => db.top(proto, 100),
         PortSelection::Top(n) => {
-            let list = db.top(Protocol::Tcp, *n as usize);
+            let list = db.top(proto, *n as usize);
             if list.len() < *n as usize {
                 warnings.push(format!(
-                    "--top-ports {n}: the services database ({}) ranks only {} TCP ports; scanning those.",
+                    "--top-ports {n}: the services database ({}) ranks only {} {} ports; scanning those.",
                     db.source(),
-                    list.len()
+                    list.len(),
+                    proto.as_str().to_uppercase()
                 ));
             }
             list
         }
-        PortSelection::Spec(spec) => {
-            if !spec.udp.is_empty() && spec.udp != spec.tcp {
-                warnings.push(
-                    "Your ports include \"U:\" but you haven't specified a UDP scan (-sU); they are ignored.".into(),
-                );
-            }
-            if !spec.sctp.is_empty() && spec.sctp != spec.tcp {
-                warnings.push("Your ports include \"S:\" but you haven't specified an SCTP scan; they are ignored.".into());
-            }
-            spec.ports(Protocol::Tcp).collect()
-        }
+        PortSelection::Spec(spec) => spec.ports(proto).collect(),
     };
     if let Some(ex) = &plan.exclude_ports {
-        let excluded: std::collections::HashSet<u16> = ex.ports(Protocol::Tcp).collect();
+        let excluded: std::collections::HashSet<u16> = ex.ports(proto).collect();
         ports.retain(|p| !excluded.contains(p));
     }
     ports.sort_unstable();

@@ -1,1 +1,466 @@
-//! The real [`ProbeCodec`](super::ProbeCodec): probes as bytes through `portolan-wire`.
+//! The real [`ProbeCodec`]: probes built with `portolan-wire`, replies matched back through the fields they
+//! carry. Tries are told apart by the source port (`base + try`) unless `-g` fixes it; TCP sequence numbers
+//! carry a per-scan cookie so the scan can recognise its own probes when it captures them (loopback).
+
+use super::classify::{self, Response, Unreach};
+use super::{Answer, AnswerKind, Outgoing, Probe, ProbeCodec, RawHost};
+use portolan_netio::{LinkType, Received};
+use portolan_wire::build::{self, Ipv4Params, Ipv6Params};
+use portolan_wire::{
+    Icmpv4Repr, Icmpv6Repr, LinkKind, MacAddr, QuotedTransport, SctpChunk, TcpFlags, TcpOption, TcpOptions,
+    TcpRepr, Transport, parse_frame,
+};
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+/// How many tries the source-port encoding can tell apart.
+const TRY_SPAN: u16 = 64;
+
+/// Probe-shaping options (the evasion and payload options of the plan).
+#[derive(Debug, Clone, Default)]
+pub struct Shaping {
+    /// `-g`: every probe from this port (tries are then told apart by sequence number only).
+    pub source_port: Option<u16>,
+    /// `--ttl`
+    pub ttl: Option<u8>,
+    /// `--data`, `--data-string`, `--data-length`: appended to every probe.
+    pub data: Vec<u8>,
+    /// `--badsum`
+    pub bad_checksum: bool,
+    /// UDP payloads by destination port (the payload database); `data` wins when set.
+    pub udp_payloads: HashMap<u16, Vec<u8>>,
+}
+
+#[derive(Debug)]
+pub struct WireCodec {
+    link: LinkKind,
+    base_port: u16,
+    shaping: Shaping,
+    cookie: u32,
+    icmp_id: u16,
+    ip_id: u16,
+    /// What was asked of each (protocol, port): a reply names only the port.
+    tcp: HashMap<u16, Probe>,
+    udp: HashMap<u16, Probe>,
+    sctp: HashMap<u16, Probe>,
+    protos: HashSet<u8>,
+    our_addrs: HashSet<IpAddr>,
+}
+
+const PROTO_ICMP: u8 = 1;
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_ICMPV6: u8 = 58;
+const PROTO_SCTP: u8 = 132;
+
+impl WireCodec {
+    pub fn new(link: LinkType, probes: &[Probe], hosts: &[RawHost], shaping: Shaping) -> Self {
+        let base_port = 33_000 + (rand::random::<u16>() % 26_000);
+        let (mut tcp, mut udp, mut sctp, mut protos) = (HashMap::new(), HashMap::new(), HashMap::new(), HashSet::new());
+        for &p in probes {
+            match p {
+                Probe::Tcp { port, .. } => {
+                    tcp.insert(port, p);
+                }
+                Probe::Udp { port } => {
+                    udp.insert(port, p);
+                }
+                Probe::SctpInit { port } | Probe::SctpCookieEcho { port } => {
+                    sctp.insert(port, p);
+                }
+                Probe::IpProto { proto } => {
+                    protos.insert(proto);
+                }
+                _ => {}
+            }
+        }
+        WireCodec {
+            link: match link {
+                LinkType::Ethernet => LinkKind::Ethernet,
+                LinkType::RawIp => LinkKind::RawIp,
+                LinkType::Null => LinkKind::Null,
+                LinkType::LinuxSll => LinkKind::LinuxSll,
+            },
+            base_port,
+            shaping,
+            cookie: rand::random(),
+            icmp_id: rand::random(),
+            ip_id: rand::random(),
+            tcp,
+            udp,
+            sctp,
+            protos,
+            our_addrs: hosts.iter().map(|h| h.src).collect(),
+        }
+    }
+
+    fn sport(&self, try_no: u8) -> u16 {
+        self.shaping.source_port.unwrap_or(self.base_port + u16::from(try_no) % TRY_SPAN)
+    }
+
+    /// The try a reply to our port `dport` answers, when the port tells.
+    fn try_of(&self, dport: u16) -> Option<u8> {
+        if self.shaping.source_port.is_some() {
+            return None;
+        }
+        let d = dport.wrapping_sub(self.base_port);
+        (d < TRY_SPAN).then_some(d as u8)
+    }
+
+    fn ours(&self, dport: u16) -> bool {
+        match self.shaping.source_port {
+            Some(p) => dport == p,
+            None => dport.wrapping_sub(self.base_port) < TRY_SPAN,
+        }
+    }
+
+    fn seq_for(&self, dst: IpAddr, port: u16, try_no: u8) -> u32 {
+        // A keyed mix of the destination: a stray reply is unlikely to carry it by chance.
+        let mut h = self.cookie ^ u32::from(port).rotate_left(16);
+        match dst {
+            IpAddr::V4(a) => h ^= u32::from(a),
+            IpAddr::V6(a) => h ^= a.segments().iter().fold(0u32, |x, s| x.rotate_left(5) ^ u32::from(*s)),
+        }
+        h.wrapping_mul(0x9E37_79B1).wrapping_add(u32::from(try_no))
+    }
+
+    fn next_ip_id(&mut self) -> u16 {
+        self.ip_id = self.ip_id.wrapping_add(1);
+        self.ip_id
+    }
+
+    fn payload_for_udp(&self, port: u16) -> &[u8] {
+        if !self.shaping.data.is_empty() {
+            return &self.shaping.data;
+        }
+        self.shaping.udp_payloads.get(&port).map_or(&[], Vec::as_slice)
+    }
+
+    fn build_ip(&mut self, t: &RawHost, probe: Probe, try_no: u8) -> Option<Vec<u8>> {
+        let ttl = self.shaping.ttl.unwrap_or(64);
+        let sport = self.sport(try_no);
+        let ident = self.next_ip_id();
+        let data = self.shaping.data.clone();
+        let tcp_repr = |flags: u8, port: u16, this: &Self| {
+            let seq = this.seq_for(t.ip, port, try_no);
+            let ack = if flags & classify::ACK != 0 { seq ^ 0x5A5A_5A5A } else { 0 };
+            let mut r = TcpRepr::new(sport, port, seq, ack, TcpFlags(u16::from(flags)));
+            if flags & classify::SYN != 0 {
+                // Most stacks answer a SYN without options too, but an MSS is what every real SYN carries.
+                if let Ok(o) = TcpOptions::from_options(&[TcpOption::Mss(1460)]) {
+                    r.options = o;
+                }
+            }
+            r
+        };
+        let built = match (t.src, t.ip) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => {
+                let mut ip = Ipv4Params::new(src, dst, ttl, ident);
+                ip.bad_checksum = self.shaping.bad_checksum;
+                match probe {
+                    Probe::Tcp { port, flags } => build::ipv4_tcp(&ip, &tcp_repr(flags, port, self), &data),
+                    Probe::Udp { port } => build::ipv4_udp(&ip, sport, port, self.payload_for_udp(port)),
+                    Probe::SctpInit { port } => build::ipv4_sctp(&ip, sport, port, 0, &[self.sctp_init(t, port, try_no)]),
+                    Probe::SctpCookieEcho { port } => build::ipv4_sctp(
+                        &ip,
+                        sport,
+                        port,
+                        self.seq_for(t.ip, port, try_no),
+                        &[SctpChunk::CookieEcho { cookie: &[0, 0, 0, 0] }],
+                    ),
+                    Probe::IcmpEcho => build::ipv4_icmp(
+                        &ip,
+                        &Icmpv4Repr::EchoRequest { ident: self.icmp_id, seq: u16::from(try_no), data: &data },
+                    ),
+                    Probe::IcmpTimestamp => build::ipv4_icmp(
+                        &ip,
+                        &Icmpv4Repr::TimestampRequest {
+                            ident: self.icmp_id,
+                            seq: u16::from(try_no),
+                            originate: 0,
+                            receive: 0,
+                            transmit: 0,
+                        },
+                    ),
+                    Probe::IcmpAddressMask => build::ipv4_icmp(
+                        &ip,
+                        &Icmpv4Repr::AddressMaskRequest {
+                            ident: self.icmp_id,
+                            seq: u16::from(try_no),
+                            mask: std::net::Ipv4Addr::UNSPECIFIED,
+                        },
+                    ),
+                    Probe::IpProto { proto } => match proto {
+                        PROTO_TCP => build::ipv4_tcp(&ip, &tcp_repr(classify::ACK, 80, self), &data),
+                        PROTO_UDP => build::ipv4_udp(&ip, sport, 40_125, &data),
+                        PROTO_ICMP => build::ipv4_icmp(
+                            &ip,
+                            &Icmpv4Repr::EchoRequest { ident: self.icmp_id, seq: u16::from(try_no), data: &data },
+                        ),
+                        PROTO_SCTP => build::ipv4_sctp(&ip, sport, 80, 0, &[self.sctp_init(t, 80, try_no)]),
+                        p => build::ipv4_raw(&ip, p, &data),
+                    },
+                    Probe::Neighbour => return None,
+                }
+            }
+            (IpAddr::V6(src), IpAddr::V6(dst)) => {
+                let mut ip = Ipv6Params::new(src, dst, ttl);
+                ip.bad_checksum = self.shaping.bad_checksum;
+                match probe {
+                    Probe::Tcp { port, flags } => build::ipv6_tcp(&ip, &tcp_repr(flags, port, self), &data),
+                    Probe::Udp { port } => build::ipv6_udp(&ip, sport, port, self.payload_for_udp(port)),
+                    Probe::SctpInit { port } => build::ipv6_sctp(&ip, sport, port, 0, &[self.sctp_init(t, port, try_no)]),
+                    Probe::SctpCookieEcho { port } => build::ipv6_sctp(
+                        &ip,
+                        sport,
+                        port,
+                        self.seq_for(t.ip, port, try_no),
+                        &[SctpChunk::CookieEcho { cookie: &[0, 0, 0, 0] }],
+                    ),
+                    Probe::IcmpEcho | Probe::IcmpTimestamp | Probe::IcmpAddressMask => build::ipv6_icmp(
+                        &ip,
+                        &Icmpv6Repr::EchoRequest { ident: self.icmp_id, seq: u16::from(try_no), data: &data },
+                    ),
+                    Probe::IpProto { proto } => match proto {
+                        PROTO_TCP => build::ipv6_tcp(&ip, &tcp_repr(classify::ACK, 80, self), &data),
+                        PROTO_UDP => build::ipv6_udp(&ip, sport, 40_125, &data),
+                        PROTO_ICMPV6 => build::ipv6_icmp(
+                            &ip,
+                            &Icmpv6Repr::EchoRequest { ident: self.icmp_id, seq: u16::from(try_no), data: &data },
+                        ),
+                        p => build::ipv6_raw(&ip, p, &data),
+                    },
+                    Probe::Neighbour => return None,
+                }
+            }
+            _ => return None,
+        };
+        built.ok()
+    }
+
+    fn sctp_init(&self, t: &RawHost, port: u16, try_no: u8) -> SctpChunk<'static> {
+        SctpChunk::Init {
+            initiate_tag: self.seq_for(t.ip, port, try_no),
+            a_rwnd: 32_768,
+            outbound_streams: 10,
+            inbound_streams: 2048,
+            initial_tsn: self.cookie,
+            params: &[],
+        }
+    }
+
+    fn quoted_probe(&self, q: &QuotedTransport) -> Option<(Probe, Option<u8>)> {
+        match *q {
+            QuotedTransport::Tcp { src_port, dst_port, .. } if self.ours(src_port) => {
+                let p = self.tcp.get(&dst_port).copied().or_else(|| self.protos.contains(&PROTO_TCP).then_some(Probe::IpProto { proto: PROTO_TCP }))?;
+                Some((p, self.try_of(src_port)))
+            }
+            QuotedTransport::Udp { src_port, dst_port, .. } if self.ours(src_port) => {
+                let p = self.udp.get(&dst_port).copied().or_else(|| self.protos.contains(&PROTO_UDP).then_some(Probe::IpProto { proto: PROTO_UDP }))?;
+                Some((p, self.try_of(src_port)))
+            }
+            QuotedTransport::Sctp { src_port, dst_port, .. } if self.ours(src_port) => {
+                let p = self.sctp.get(&dst_port).copied().or_else(|| self.protos.contains(&PROTO_SCTP).then_some(Probe::IpProto { proto: PROTO_SCTP }))?;
+                Some((p, self.try_of(src_port)))
+            }
+            QuotedTransport::Icmp { msg_type, ident, seq, .. } if ident == self.icmp_id => {
+                let p = match msg_type {
+                    8 => Probe::IcmpEcho,
+                    13 => Probe::IcmpTimestamp,
+                    17 => Probe::IcmpAddressMask,
+                    _ => return None,
+                };
+                let p = if self.protos.contains(&PROTO_ICMP) { Probe::IpProto { proto: PROTO_ICMP } } else { p };
+                Some((p, u8::try_from(seq).ok()))
+            }
+            QuotedTransport::Icmpv6 { msg_type: 128, ident, seq, .. } if ident == self.icmp_id => {
+                let p = if self.protos.contains(&PROTO_ICMPV6) { Probe::IpProto { proto: PROTO_ICMPV6 } } else { Probe::IcmpEcho };
+                Some((p, u8::try_from(seq).ok()))
+            }
+            QuotedTransport::Other { protocol } if self.protos.contains(&protocol) => {
+                Some((Probe::IpProto { proto: protocol }, None))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ProbeCodec for WireCodec {
+    fn build(&mut self, target: &RawHost, probe: Probe, try_no: u8) -> Outgoing {
+        if probe == Probe::Neighbour {
+            let src_mac = MacAddr(target.src_mac.unwrap_or([0; 6]));
+            let frame = match (target.src, target.ip) {
+                (IpAddr::V4(s), IpAddr::V4(d)) => build::arp_request(src_mac, s, d),
+                (IpAddr::V6(s), IpAddr::V6(d)) => build::neighbor_solicit(src_mac, s, d),
+                _ => return Outgoing::Frame(Vec::new()),
+            };
+            return Outgoing::Frame(frame.unwrap_or_default());
+        }
+        // Building only fails for impossible combinations (checked when the plan is made); an empty datagram
+        // is then refused by the socket and the try times out like a lost one.
+        Outgoing::Ip(self.build_ip(target, probe, try_no).unwrap_or_default())
+    }
+
+    fn decode(&mut self, rx: &Received) -> Option<Answer> {
+        let p = parse_frame(self.link, &rx.data).ok()?;
+        let mac = p.link_src.map(|m| m.0);
+        if let Transport::Arp(a) = p.transport {
+            // Only replies (op 2) from the address asked about.
+            if a.op != 2 {
+                return None;
+            }
+            return Some(Answer {
+                target: IpAddr::V4(a.sender_ip),
+                probe: Probe::Neighbour,
+                try_no: None,
+                kind: AnswerKind::Neighbour,
+                ttl: 0,
+                via: None,
+                mac: Some(a.sender_mac.0),
+            });
+        }
+        let ip = p.ip?;
+        let answer = |target: IpAddr, probe: Probe, try_no: Option<u8>, kind: AnswerKind| {
+            Some(Answer {
+                target,
+                probe,
+                try_no,
+                kind,
+                ttl: ip.ttl,
+                via: (target != ip.src).then_some(ip.src),
+                mac,
+            })
+        };
+        match p.transport {
+            Transport::Tcp(t) => {
+                if !self.ours(t.dst_port) {
+                    return None;
+                }
+                let flags = (t.flags.0 & 0xff) as u8;
+                // Our own probe, captured on its way out (loopback): it carries our cookie.
+                if t.seq == self.seq_for(ip.dst, t.dst_port, self.try_of(t.src_port).unwrap_or(0))
+                    && self.our_addrs.contains(&ip.src)
+                    && flags & classify::ACK == 0
+                    && flags & classify::RST == 0
+                    && flags & classify::SYN != 0
+                {
+                    return None;
+                }
+                let probe = self
+                    .tcp
+                    .get(&t.src_port)
+                    .copied()
+                    .or_else(|| self.protos.contains(&PROTO_TCP).then_some(Probe::IpProto { proto: PROTO_TCP }))?;
+                let kind = match probe {
+                    Probe::IpProto { .. } => AnswerKind::Port(Response::ProtocolReply),
+                    _ => AnswerKind::Port(Response::Tcp { flags, window: t.window }),
+                };
+                answer(ip.src, probe, self.try_of(t.dst_port), kind)
+            }
+            Transport::Udp(u) => {
+                if !self.ours(u.dst_port) || (self.ours(u.src_port) && self.our_addrs.contains(&ip.src)) {
+                    return None;
+                }
+                let probe = self
+                    .udp
+                    .get(&u.src_port)
+                    .copied()
+                    .or_else(|| self.protos.contains(&PROTO_UDP).then_some(Probe::IpProto { proto: PROTO_UDP }))?;
+                let kind = match probe {
+                    Probe::IpProto { .. } => AnswerKind::Port(Response::ProtocolReply),
+                    _ => AnswerKind::Port(Response::Udp),
+                };
+                answer(ip.src, probe, self.try_of(u.dst_port), kind)
+            }
+            Transport::Sctp(s) => {
+                if !self.ours(s.dst_port) {
+                    return None;
+                }
+                let probe = self.sctp.get(&s.src_port).copied().or_else(|| {
+                    self.protos.contains(&PROTO_SCTP).then_some(Probe::IpProto { proto: PROTO_SCTP })
+                })?;
+                let first = s.chunks.as_slice().first().copied();
+                let resp = match first {
+                    Some(portolan_wire::sctp::chunk::INIT_ACK) => Response::SctpInitAck,
+                    Some(portolan_wire::sctp::chunk::ABORT) => Response::SctpAbort,
+                    Some(portolan_wire::sctp::chunk::INIT) => return None, // our own probe
+                    _ => Response::SctpOther,
+                };
+                let kind = match probe {
+                    Probe::IpProto { .. } => AnswerKind::Port(Response::ProtocolReply),
+                    _ => AnswerKind::Port(resp),
+                };
+                answer(ip.src, probe, self.try_of(s.dst_port), kind)
+            }
+            Transport::Icmp(i) => match i.msg_type {
+                0 | 14 | 18 if i.ident == self.icmp_id => {
+                    let (probe, kind) = match i.msg_type {
+                        0 if self.protos.contains(&PROTO_ICMP) => {
+                            (Probe::IpProto { proto: PROTO_ICMP }, AnswerKind::Port(Response::ProtocolReply))
+                        }
+                        0 => (Probe::IcmpEcho, AnswerKind::EchoReply),
+                        14 => (Probe::IcmpTimestamp, AnswerKind::TimestampReply),
+                        _ => (Probe::IcmpAddressMask, AnswerKind::AddressMaskReply),
+                    };
+                    answer(ip.src, probe, u8::try_from(i.seq).ok(), kind)
+                }
+                3 => {
+                    let q = i.quoted?;
+                    let (probe, try_no) = self.quoted_probe(&q.transport)?;
+                    let unreach = Unreach::from_icmpv4(i.code);
+                    answer(q.ip.dst, probe, try_no, AnswerKind::Port(Response::Unreachable(unreach)))
+                }
+                _ => None,
+            },
+            Transport::Icmpv6(i6) => {
+                let i = i6.icmp;
+                match i.msg_type {
+                    129 if i.ident == self.icmp_id => {
+                        let (probe, kind) = if self.protos.contains(&PROTO_ICMPV6) {
+                            (Probe::IpProto { proto: PROTO_ICMPV6 }, AnswerKind::Port(Response::ProtocolReply))
+                        } else {
+                            (Probe::IcmpEcho, AnswerKind::EchoReply)
+                        };
+                        answer(ip.src, probe, u8::try_from(i.seq).ok(), kind)
+                    }
+                    136 => {
+                        let nd = i6.nd?;
+                        Some(Answer {
+                            target: IpAddr::V6(nd.target),
+                            probe: Probe::Neighbour,
+                            try_no: None,
+                            kind: AnswerKind::Neighbour,
+                            ttl: ip.ttl,
+                            via: None,
+                            mac: nd.link_addr.map(|m| m.0).or(mac),
+                        })
+                    }
+                    1 => {
+                        let q = i.quoted?;
+                        let (probe, try_no) = self.quoted_probe(&q.transport)?;
+                        let unreach = Unreach::from_icmpv6(i.code);
+                        answer(q.ip.dst, probe, try_no, AnswerKind::Port(Response::Unreachable(unreach)))
+                    }
+                    _ => None,
+                }
+            }
+            Transport::Other { protocol } if self.protos.contains(&protocol) && !self.our_addrs.contains(&ip.src) => {
+                answer(ip.src, Probe::IpProto { proto: protocol }, None, AnswerKind::Port(Response::ProtocolReply))
+            }
+            _ => None,
+        }
+    }
+
+    fn capture_filter(&self, hosts: &[RawHost]) -> String {
+        capture_filter(hosts)
+    }
+}
+
+/// Everything addressed to the scan's source addresses, plus ARP (whose replies carry no IP header).
+pub fn capture_filter(hosts: &[RawHost]) -> String {
+    let mut srcs: Vec<String> = hosts.iter().map(|h| h.src.to_string()).collect();
+    srcs.sort();
+    srcs.dedup();
+    let dst = srcs.iter().map(|s| format!("dst host {s}")).collect::<Vec<_>>().join(" or ");
+    if dst.is_empty() { "arp".into() } else { format!("arp or ({dst})") }
+}

@@ -128,12 +128,20 @@ pub enum RawFact {
     HostUp { host: usize, reason: &'static str, ttl: u8, latency: Duration, mac: Option<[u8; 6]> },
     HostDown { host: usize },
     HostTimedOut { host: usize },
-    HostDone { host: usize },
+    HostDone { host: usize, times: HostTimes },
     Progress { done: u64, total: u64 },
     /// Said when verbose (Nmap's "Increasing send delay ..." lines).
     Note(String),
     Warning(String),
     Trace(String),
+}
+
+/// A host's round-trip estimates when it finished (XML `<times>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostTimes {
+    pub srtt: Option<Duration>,
+    pub rttvar: Duration,
+    pub timeout: Duration,
 }
 
 /// Counters a run keeps about what it saw, for `-d` and for tests.

@@ -11,7 +11,7 @@
 //! what makes a rate-limiting target (1 RST or ICMP error per second) come out exact rather than filtered.
 
 use super::classify;
-use super::{Answer, AnswerKind, Outgoing, Probe, ProbeCodec, RawFact, RawStats};
+use super::{Answer, AnswerKind, HostTimes, Outgoing, Probe, ProbeCodec, RawFact, RawStats};
 use crate::connect::Cancel;
 use crate::rtt::RttEstimator;
 use crate::window::Window;
@@ -193,7 +193,7 @@ pub fn run(
     let mut remaining_hosts = runs.iter().filter(|r| !r.done).count();
     for (i, r) in runs.iter().enumerate() {
         if r.done {
-            emit(RawFact::HostDone { host: i });
+            emit(RawFact::HostDone { host: i, times: times_of(&runs[i]) });
         }
     }
     let mut cursor = 0usize;
@@ -216,7 +216,7 @@ pub fn run(
                 if matches!(work, Work::Discovery) && !r.up {
                     emit(RawFact::HostDown { host: $i });
                 }
-                emit(RawFact::HostDone { host: $i });
+                emit(RawFact::HostDone { host: $i, times: times_of(&runs[$i]) });
             }
         }};
     }
@@ -297,6 +297,7 @@ pub fn run(
 
         // 1. Host timeouts.
         if let Some(limit) = t.host_timeout {
+            #[allow(clippy::needless_range_loop)]
             for i in 0..runs.len() {
                 let r = &mut runs[i];
                 if !r.done && r.started.is_some_and(|s| now.duration_since(s) >= limit) {
@@ -310,7 +311,7 @@ pub fn run(
                     r.done = true;
                     remaining_hosts -= 1;
                     emit(RawFact::HostTimedOut { host: i });
-                    emit(RawFact::HostDone { host: i });
+                    emit(RawFact::HostDone { host: i, times: times_of(&runs[i]) });
                 }
             }
         }
@@ -520,7 +521,7 @@ pub fn run(
                 if matches!(work, Work::Discovery) && !r.up {
                     emit(RawFact::HostDown { host: i });
                 }
-                emit(RawFact::HostDone { host: i });
+                emit(RawFact::HostDone { host: i, times: times_of(&runs[i]) });
             }
             // The host whose reply freed a slot is the first to use it.
             cursor = i;
@@ -750,3 +751,7 @@ fn maybe_boost_delay(
     r.answered_retx = 0;
 }
 
+
+fn times_of(r: &HostRun) -> HostTimes {
+    HostTimes { srtt: r.rtt.srtt(), rttvar: r.rtt.rttvar(), timeout: r.rtt.timeout() }
+}
