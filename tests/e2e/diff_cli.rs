@@ -135,15 +135,53 @@ fn bad_input_exits_2_with_the_reason() {
         (vec!["diff", "--bogus", s(&a), s(&a)], "unknown option '--bogus'".into()),
         (vec!["diff", s(&a), "/nonexistent/b.xml"], "/nonexistent/b.xml".into()),
         (vec!["diff", s(&a), s(&broken)], format!("{}: XML error at line 3", broken.display())),
-        (vec!["diff", "12", "15"], "history store".into()),
+        (vec!["diff", "12", "15"], "no scan history at".into()),
+        (vec!["diff", "--history"], "--history needs a value".into()),
     ];
+    let nowhere = dir.path().join("no-history.db");
     for (args, needle) in cases {
-        let (code, out, err) = run(&args);
+        let (out, _) = run_limited(
+            Command::new(portolan_bin()).args(&args).env("PORTOLAN_HISTORY", &nowhere),
+            Duration::from_secs(60),
+        );
+        let (code, out, err) = (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
         assert_eq!(code, 2, "{args:?}: {out}{err}");
         assert!(err.contains(&needle), "{args:?}: {err:?} lacks {needle:?}");
         assert!(out.is_empty(), "{args:?}: {out}");
     }
+    assert!(!nowhere.exists(), "diffing scan ids must not create a history");
     let (code, out, _) = run(&["diff", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("Usage: portolan diff"));
+}
+
+/// Scan ids of the history: imported with `portolan history import`, diffed by id, the same output as the
+/// files give.
+#[test]
+fn history_ids_as_operands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let (a, b) = (fixture("scan-a.xml"), fixture("scan-b.xml"));
+    let (code, out, err) = run(&["history", "--history", s(&db), "import", s(&a), s(&b)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let ids: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.split(" as scan ").nth(1))
+        .map(|t| t.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{out}");
+    let (code, by_file, _) = run(&["diff", s(&a), s(&b)]);
+    assert_eq!(code, 1);
+    let (code, by_id, err) = run(&["diff", "--history", s(&db), &ids[0], &ids[1]]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(by_id, by_file);
+    let (code, mixed, _) = run(&["diff", "--history", s(&db), &ids[0], s(&b)]);
+    assert_eq!((code, mixed.as_str()), (1, by_file.as_str()));
+    let (code, _, err) = run(&["diff", "--history", s(&db), &ids[0], "999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("999"), "{err}");
 }
