@@ -189,12 +189,31 @@ pub struct ExtWalk {
 /// `next` over `payload`. Bounded by [`MAX_EXT_HEADERS`]; a header running past the buffer is an error.
 pub fn walk_extension_headers(mut next: u8, payload: &[u8]) -> Result<ExtWalk, WireError> {
     let mut at = 0usize;
-    let mut fragment = None;
+    let mut fragment: Option<Ipv6FragInfo> = None;
     for _ in 0..MAX_EXT_HEADERS {
+        let stop = move |next| {
+            Ok(ExtWalk {
+                protocol: next,
+                offset: at,
+                fragment,
+            })
+        };
+        // After a fragment header, a non-first fragment holds no headers, and a first fragment may end inside
+        // one: stop there rather than read fragment data as a header.
+        if fragment.is_some_and(|f| f.offset != 0) {
+            return stop(next);
+        }
         let len = match next {
-            proto::HOPOPT | proto::IPV6_ROUTE | proto::IPV6_OPTS => {
+            proto::HOPOPT | proto::IPV6_ROUTE | proto::IPV6_OPTS | AH => {
+                if fragment.is_some() && payload.len() < at + 2 {
+                    return stop(next);
+                }
                 need("ipv6 extension header", payload, at + 2)?;
-                (usize::from(payload[at + 1]) + 1) * 8
+                if next == AH {
+                    (usize::from(payload[at + 1]) + 2) * 4
+                } else {
+                    (usize::from(payload[at + 1]) + 1) * 8
+                }
             }
             proto::IPV6_FRAG => {
                 need("ipv6 fragment header", payload, at + 8)?;
@@ -206,18 +225,11 @@ pub fn walk_extension_headers(mut next: u8, payload: &[u8]) -> Result<ExtWalk, W
                 });
                 8
             }
-            AH => {
-                need("ipv6 authentication header", payload, at + 2)?;
-                (usize::from(payload[at + 1]) + 2) * 4
-            }
-            _ => {
-                return Ok(ExtWalk {
-                    protocol: next,
-                    offset: at,
-                    fragment,
-                });
-            }
+            _ => return stop(next),
         };
+        if fragment.is_some() && next != proto::IPV6_FRAG && payload.len() < at + len {
+            return stop(next);
+        }
         need("ipv6 extension header", payload, at + len)?;
         next = payload[at];
         at += len;
@@ -227,6 +239,14 @@ pub fn walk_extension_headers(mut next: u8, payload: &[u8]) -> Result<ExtWalk, W
         field: "extension header count",
         value: MAX_EXT_HEADERS as u32,
     })
+}
+
+/// True for the extension-header types [`walk_extension_headers`] walks.
+pub fn is_extension_header(next: u8) -> bool {
+    matches!(
+        next,
+        proto::HOPOPT | proto::IPV6_ROUTE | proto::IPV6_FRAG | proto::IPV6_OPTS | AH
+    )
 }
 
 fn v6_summary<T: AsRef<[u8]>>(p: &Ipv6Packet<T>, walk: &ExtWalk) -> IpSummary {
@@ -258,7 +278,7 @@ pub(crate) fn parse_network_v6<'a>(
     let walk = walk_extension_headers(p.next_header(), payload)?;
     let ip = v6_summary(&p, &walk);
     out.ip = Some(ip);
-    if ip.frag_offset != 0 {
+    if ip.frag_offset != 0 || (ip.more_frags && is_extension_header(walk.protocol)) {
         out.transport = Transport::Fragment {
             protocol: walk.protocol,
         };

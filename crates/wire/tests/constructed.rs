@@ -226,3 +226,84 @@ fn ipv4_options_fragment_copy_rule_and_emit_errors() {
     );
     assert!("02:00:5e:10:00".parse::<MacAddr>().is_err());
 }
+
+#[test]
+fn ipv6_extension_headers_are_walked_and_kept_unfragmentable() {
+    let s: std::net::Ipv6Addr = "2001:db8:250::1".parse().expect("addr");
+    let d: std::net::Ipv6Addr = "2001:db8:251::2".parse().expect("addr");
+    let tcp = TcpRepr::new(40000, 22, 99, 0, TcpFlags::SYN);
+    let mut seg = vec![0u8; tcp.buffer_len()];
+    tcp.emit(
+        &mut TcpPacket::new_unchecked(&mut seg[..]),
+        IpPair::V6(s, d),
+        b"",
+    )
+    .expect("tcp");
+    // hop-by-hop (PadN) -> destination options (PadN) -> routing (type 0 header, no segments left) -> TCP
+    let mut payload = vec![
+        60, 0, 1, 4, 0, 0, 0, 0, 43, 0, 1, 4, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    payload.extend_from_slice(&seg);
+    let pkt = ipv6_raw(&Ipv6Params::new(s, d, 64), 0, &payload).expect("build");
+    let p = parse_frame(LinkKind::RawIp, &pkt).expect("parse");
+    let ip = p.ip.expect("ip");
+    assert_eq!((ip.protocol, ip.header_len), (6, 64));
+    assert!(matches!(p.transport, Transport::Tcp(t) if t.seq == 99 && t.checksum_ok));
+
+    // Quoted in an ICMPv6 error (cut after 8 bytes of TCP), the quote walks the same headers.
+    let quote = &pkt[..64 + 8];
+    let err = ipv6_icmp(
+        &Ipv6Params::new(d, s, 64),
+        &Icmpv6Repr::DstUnreachable {
+            code: 1,
+            quoted: quote,
+        },
+    )
+    .expect("b");
+    let Transport::Icmpv6(i) = parse_frame(LinkKind::RawIp, &err).expect("parse").transport else {
+        panic!()
+    };
+    let q = i.icmp.quoted.expect("quote");
+    assert_eq!(
+        q.transport,
+        QuotedTransport::Tcp {
+            src_port: 40000,
+            dst_port: 22,
+            seq: 99
+        }
+    );
+    assert_eq!((q.ip.src, q.ip.dst), (IpAddr::V6(s), IpAddr::V6(d)));
+
+    // Fragmenting keeps hop-by-hop in every fragment and puts the fragment header after it; the first fragment
+    // still walks to the TCP header only when it is whole, the rest are fragments.
+    let frags = fragment_v6(&pkt, 16, 0xabcd).expect("fragment");
+    assert_eq!(
+        frags.len(),
+        3,
+        "16 + 20 bytes of fragmentable part in 16-byte pieces"
+    );
+    for (n, f) in frags.iter().enumerate() {
+        assert_eq!(
+            (f[6], f[40]),
+            (0, 44),
+            "hop-by-hop first, pointing at the fragment header"
+        );
+        let p = parse_frame(LinkKind::RawIp, f).expect("fragment parses");
+        let ip = p.ip.expect("ip");
+        assert_eq!(ip.ident, 0xabcd);
+        assert_eq!(usize::from(ip.frag_offset), n * 16);
+    }
+    // A header chain longer than the walker's bound is refused, not looped over.
+    let mut long = Vec::new();
+    for _ in 0..20 {
+        long.extend_from_slice(&[60, 0, 1, 4, 0, 0, 0, 0]);
+    }
+    let pkt = ipv6_raw(&Ipv6Params::new(s, d, 64), 60, &long).expect("build");
+    assert!(matches!(
+        parse_frame(LinkKind::RawIp, &pkt),
+        Err(WireError::BadField {
+            field: "extension header count",
+            ..
+        })
+    ));
+}
