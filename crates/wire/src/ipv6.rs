@@ -359,7 +359,8 @@ pub fn fragment_v6(
         let mut f = Vec::with_capacity(prefix_len + 8 + chunk.len());
         f.extend_from_slice(&packet[..prefix_len]);
         f[next_at] = proto::IPV6_FRAG;
-        let pl = (at + 8 + chunk.len()) as u16;
+        let pl = u16::try_from(at + 8 + chunk.len())
+            .map_err(|_| WireError::BadTotalLength { layer: L, value: at + 8 + chunk.len() })?;
         f[4..6].copy_from_slice(&pl.to_be_bytes());
         let offm = (off as u16) | u16::from(more);
         f.extend_from_slice(&[next, 0]);
