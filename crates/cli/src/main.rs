@@ -44,6 +44,18 @@ fn main() -> ExitCode {
             println!("Licence: MIT OR Apache-2.0");
             return ExitCode::SUCCESS;
         }
+        Ok(ParseOutcome::Iflist) => {
+            return match portolan_netio::iflist() {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("portolan: --iflist: cannot list the interfaces and routes: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Ok(ParseOutcome::Plan(plan)) => plan,
     };
     if parse_only {

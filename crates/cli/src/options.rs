@@ -11,10 +11,13 @@
 //! `portolan: option -X is not supported yet`, never reported as unknown.
 
 mod getopt;
+mod raw;
 pub mod table;
 
 use portolan_engine::targets::TargetSpec;
-use portolan_model::{DiscoveryMode, DnsMode, PortSelection, PortSpec, Protocol, ScanPlan, ScanType, TimingTemplate};
+use portolan_model::{
+    DiscoveryMode, DnsMode, PortRange, PortSelection, PortSpec, Protocol, ScanPlan, ScanType, TimingTemplate,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use table::Id;
@@ -32,6 +35,8 @@ pub enum ParseOutcome {
     Help,
     /// `-V` / `--version`: print the version and exit 0.
     Version,
+    /// `--iflist`: print the interfaces and routes and exit.
+    Iflist,
 }
 
 /// A command line that cannot be run. `Display` is the whole message, one line, starting with `portolan: `.
@@ -89,6 +94,7 @@ pub fn parse_args(args: &[String]) -> Result<ParseOutcome, OptionError> {
         match id {
             Id::Help => return Ok(ParseOutcome::Help),
             Id::Version => return Ok(ParseOutcome::Version),
+            Id::Iflist => return Ok(ParseOutcome::Iflist),
             _ => b.apply(id, &opt.name, opt.value.as_deref())?,
         }
     }
@@ -106,6 +112,15 @@ struct Builder {
     ports: Option<PortSpec>,
     fast: bool,
     top: Option<u32>,
+    /// `-p` as written: with `-sO`, `-p-` means every protocol (0-255), not every port.
+    ports_raw: Option<String>,
+    /// `-P` probe options seen, each allowed once (as in Nmap).
+    probes_seen: Vec<String>,
+    /// The first of `--data`, `--data-string`, `--data-length` given: only one, once.
+    data_option: Option<String>,
+    /// How often `-f` was given.
+    fragment: u8,
+    mtu: Option<u16>,
 }
 
 impl Default for Builder {
@@ -118,6 +133,11 @@ impl Default for Builder {
             ports: None,
             fast: false,
             top: None,
+            ports_raw: None,
+            probes_seen: Vec::new(),
+            data_option: None,
+            fragment: 0,
+            mtu: None,
         }
     }
 }
@@ -148,6 +168,7 @@ impl Builder {
             Id::PingScan => self.ping_scan = true,
             Id::NoPing => self.no_ping = true,
             Id::PingSyn => {
+                once_probe(&mut self.probes_seen, name)?;
                 p.discovery_tcp_ports = match v {
                     // Nmap's default port for a bare -PS.
                     None => vec![80],
@@ -168,7 +189,9 @@ impl Builder {
                         "only one -p option is allowed; separate ranges with commas".into(),
                     ));
                 }
-                self.ports = Some(parse_ports(name, value(name, v)?)?);
+                let s = value(name, v)?;
+                self.ports = Some(parse_ports(name, s)?);
+                self.ports_raw = Some(s.to_owned());
             }
             Id::ExcludePorts => p.exclude_ports = Some(parse_ports(name, value(name, v)?)?),
             Id::Fast => self.fast = true,
@@ -240,12 +263,87 @@ impl Builder {
             Id::Datadir => p.datadir = Some(PathBuf::from(nonempty(name, value(name, v)?)?)),
             Id::History => p.history = Some(nonempty(name, value(name, v)?)?.to_owned()),
             Id::NoHistory => p.no_history = true,
+            Id::Iflist => {}
+            Id::ScanRaw => {
+                let st = name.strip_prefix("-s").and_then(|l| l.chars().next()).and_then(ScanType::from_letter);
+                let Some(st) = st else {
+                    return Err(OptionError::Invalid(format!("{name} is not a scan type")));
+                };
+                if !p.scan_types.contains(&st) {
+                    p.scan_types.push(st);
+                }
+            }
+            Id::ScanFlags => p.scan_flags = Some(raw::scan_flags(name, value(name, v)?)?),
+            Id::PingAck | Id::PingUdp | Id::PingSctp | Id::PingProto => {
+                once_probe(&mut self.probes_seen, name)?;
+                let dp = &mut p.discovery_probes;
+                match (id, v) {
+                    // Nmap's defaults for a bare option.
+                    (Id::PingAck, None) => dp.tcp_ack = vec![80],
+                    (Id::PingUdp, None) => dp.udp = vec![40125],
+                    (Id::PingSctp, None) => dp.sctp = vec![80],
+                    (Id::PingProto, None) => dp.ip_proto = vec![1, 2, 4],
+                    (Id::PingAck, Some(s)) => dp.tcp_ack = parse_probe_ports(name, s)?,
+                    (Id::PingUdp, Some(s)) => dp.udp = parse_probe_ports(name, s)?,
+                    (Id::PingSctp, Some(s)) => dp.sctp = parse_probe_ports(name, s)?,
+                    (_, Some(s)) => dp.ip_proto = raw::protocol_list(name, s)?,
+                    (_, None) => {}
+                }
+            }
+            Id::PingEcho => p.discovery_probes.icmp_echo = true,
+            Id::PingTimestamp => p.discovery_probes.icmp_timestamp = true,
+            Id::PingMask => p.discovery_probes.icmp_mask = true,
+            Id::PingArp => p.discovery_probes.arp = true,
+            Id::DisableArpPing => p.disable_arp_ping = true,
+            Id::Traceroute => p.traceroute = true,
+            Id::Fragment => self.fragment = self.fragment.saturating_add(1),
+            Id::Mtu => self.mtu = Some(raw::mtu(name, value(name, v)?)?),
+            Id::Decoys => p.evasion.decoys = raw::decoys(name, value(name, v)?)?,
+            Id::SourceAddr => p.evasion.source_addr = Some(raw::source_addr(name, value(name, v)?)?),
+            Id::SourcePort => {
+                let s = value(name, v)?;
+                let port = raw::number_upto(name, s, 65_535, "a port number")?;
+                p.evasion.source_port = u16::try_from(port).ok();
+            }
+            Id::Data | Id::DataString | Id::DataLength => {
+                if let Some(first) = &self.data_option {
+                    return Err(OptionError::Invalid(format!(
+                        "{name} after {first}: only one of --data, --data-string and --data-length, once"
+                    )));
+                }
+                self.data_option = Some(name.to_owned());
+                let s = value(name, v)?;
+                match id {
+                    Id::Data => p.evasion.data = raw::hex_data(name, s)?,
+                    Id::DataString => p.evasion.data = raw::payload_fits(name, s.as_bytes().to_vec())?,
+                    _ => {
+                        p.evasion.data_length =
+                            Some(raw::number_upto(name, s, raw::MAX_DATA_LENGTH, "a number of bytes")?);
+                    }
+                }
+            }
+            Id::IpOptions => {
+                let s = value(name, v)?;
+                let bytes = raw::ip_options(name, s)?;
+                p.evasion.ip_options = bytes.as_ref().map(|_| s.to_owned());
+                p.evasion.ip_options_bytes = bytes.unwrap_or_default();
+            }
+            Id::Ttl => {
+                let n = raw::number_upto(name, value(name, v)?, 255, "a number")?;
+                p.evasion.ttl = u8::try_from(n).ok();
+            }
+            Id::SpoofMac => p.evasion.spoof_mac = Some(raw::spoof_mac(name, value(name, v)?)?),
+            Id::Badsum => p.evasion.badsum = true,
+            Id::SendEth => p.send_eth = Some(true),
+            Id::SendIp => p.send_eth = Some(false),
+            Id::Privileged => p.privileged = Some(true),
+            Id::Unprivileged => p.privileged = Some(false),
         }
         Ok(())
     }
 
     /// Resolves what depends on several options and checks the whole plan.
-    fn finish(self) -> Result<ScanPlan, OptionError> {
+    fn finish(mut self) -> Result<ScanPlan, OptionError> {
         let mut plan = self.plan;
         let no_port_scan = if self.list_scan {
             Some("-sL")
@@ -286,6 +384,25 @@ impl Builder {
                 return Err(OptionError::Invalid(format!("{o} cannot be used with {mode}, which scans no ports")));
             }
         }
+        plan.evasion.fragment_mtu = match (self.fragment, self.mtu) {
+            (0, m) => m,
+            (_, Some(_)) => {
+                return Err(OptionError::Invalid("-f and --mtu both set the fragment size: use one of them".into()));
+            }
+            (n @ 1..=2, None) => Some(u16::from(n) * 8),
+            (_, None) => {
+                return Err(OptionError::Invalid(
+                    "-f can be given at most twice (-f: 8 bytes per fragment, -ff: 16); use --mtu for other sizes".into(),
+                ));
+            }
+        };
+        if plan.scan_types.contains(&ScanType::IpProtocol) && self.ports_raw.as_deref().map(str::trim) == Some("-") {
+            // Every protocol, as Nmap reads `-sO -p-`.
+            let all = vec![PortRange { start: 0, end: 255 }];
+            self.ports = Some(PortSpec { tcp: all.clone(), udp: all.clone(), sctp: all });
+        }
+        check_scan_types(&plan, self.ports.as_ref())?;
+        check_raw_options(&plan)?;
         plan.ports = match (self.ports, self.fast, self.top) {
             (Some(_), true, _) => {
                 return Err(OptionError::Invalid(
@@ -337,6 +454,118 @@ impl Builder {
         }
         Ok(plan)
     }
+}
+
+/// `-P` probe options may each be given once: two lists would leave it unclear which one was meant.
+fn once_probe(seen: &mut Vec<String>, name: &str) -> Result<(), OptionError> {
+    if seen.iter().any(|s| s == name) {
+        return Err(OptionError::Invalid(format!("only one {name} option is allowed; combine its lists with commas")));
+    }
+    seen.push(name.to_owned());
+    Ok(())
+}
+
+const TCP_SCANS: [ScanType; 8] = [
+    ScanType::Connect,
+    ScanType::Syn,
+    ScanType::Ack,
+    ScanType::Window,
+    ScanType::Maimon,
+    ScanType::Null,
+    ScanType::Fin,
+    ScanType::Xmas,
+];
+
+fn is_raw_tcp(t: ScanType) -> bool {
+    t != ScanType::Connect && TCP_SCANS.contains(&t)
+}
+
+/// Nmap's rules on combining scan types: one TCP scan type at a time (it decides what a port's state is),
+/// which UDP and SCTP scans may join; `-sO` alone, its port list being IP protocol numbers.
+fn check_scan_types(plan: &ScanPlan, ports: Option<&PortSpec>) -> Result<(), OptionError> {
+    let tcp: Vec<String> =
+        plan.scan_types.iter().filter(|t| TCP_SCANS.contains(t)).map(|t| format!("-s{}", t.letter())).collect();
+    if tcp.len() > 1 {
+        return Err(OptionError::Invalid(format!(
+            "more than one type of TCP scan ({}): choose only one of -sS, -sT, -sA, -sW, -sM, -sN, -sF and -sX",
+            tcp.join(", ")
+        )));
+    }
+    if plan.scan_types.contains(&ScanType::IpProtocol) {
+        if let Some(other) = plan.scan_types.iter().find(|t| **t != ScanType::IpProtocol) {
+            return Err(OptionError::Invalid(format!(
+                "the IP protocol scan (-sO) must be used alone, not with -s{}",
+                other.letter()
+            )));
+        }
+        for (opt, spec) in [("-p", ports), ("--exclude-ports", plan.exclude_ports.as_ref())] {
+            let Some(spec) = spec else { continue };
+            let shown = spec.render();
+            if !(spec.tcp == spec.udp && spec.udp == spec.sctp) {
+                return Err(bad(opt, format!("'{shown}': with -sO give IP protocol numbers 0-255, without T:, U: or S:")));
+            }
+            if spec.tcp.iter().any(|r| r.end > 255) {
+                return Err(bad(opt, format!("'{shown}': with -sO the numbers are IP protocols, which must be between 0 and 255")));
+            }
+        }
+    }
+    if plan.scan_flags.is_some() {
+        let no_ports = matches!(plan.discovery, DiscoveryMode::DiscoveryOnly | DiscoveryMode::ListOnly);
+        if no_ports {
+            let mode = if plan.discovery == DiscoveryMode::ListOnly { "-sL" } else { "-sn" };
+            return Err(OptionError::Invalid(format!("--scanflags sets the flags of a port scan, but {mode} scans no ports")));
+        }
+        if !plan.scan_types.is_empty() && !plan.scan_types.iter().any(|t| is_raw_tcp(*t)) {
+            return Err(OptionError::Invalid(
+                "--scanflags needs a raw TCP scan type to read the replies by (-sS, -sA, -sW, -sM, -sN, -sF or -sX), \
+                 or none for SYN scan rules"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks of the packet-forging options against the rest of the plan.
+fn check_raw_options(plan: &ScanPlan) -> Result<(), OptionError> {
+    let e = &plan.evasion;
+    let family = |opt: &str, what: &str, ip: std::net::IpAddr| -> Result<(), OptionError> {
+        match (ip.is_ipv6(), plan.ipv6) {
+            (true, false) => Err(bad(opt, format!("{what} '{ip}' is an IPv6 address, which needs -6"))),
+            (false, true) => Err(bad(opt, format!("{what} '{ip}' is an IPv4 address, but -6 scans over IPv6"))),
+            _ => Ok(()),
+        }
+    };
+    if let Some(ip) = e.source_addr {
+        family("-S", "source address", ip)?;
+    }
+    for d in &e.decoys {
+        if let Ok(ip) = d.parse::<std::net::IpAddr>() {
+            family("-D", "decoy", ip)?;
+        }
+    }
+    if plan.ipv6 && e.ip_options.is_some() {
+        return Err(OptionError::Invalid("--ip-options are IPv4 header options; they cannot be used with -6".into()));
+    }
+    if e.fragment_mtu.is_some() {
+        // Fragments split the TCP header (or the ICMP timestamp/mask body); other probes gain nothing.
+        let dp = &plan.discovery_probes;
+        let ok = match plan.discovery {
+            DiscoveryMode::ListOnly => false,
+            DiscoveryMode::DiscoveryOnly => {
+                !plan.discovery_tcp_ports.is_empty() || !dp.tcp_ack.is_empty() || dp.icmp_timestamp || dp.icmp_mask
+            }
+            _ => plan.scan_types.is_empty() || plan.scan_types.iter().any(|t| is_raw_tcp(*t)),
+        };
+        if !ok {
+            return Err(OptionError::Invalid(
+                "-f/--mtu fragments only raw TCP scans (-sS, -sA, -sW, -sM, -sN, -sF, -sX) and TCP, ICMP timestamp \
+                 or netmask discovery probes"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn in_order<T: PartialOrd + std::fmt::Display>(

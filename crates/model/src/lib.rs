@@ -20,7 +20,8 @@ pub mod report;
 
 pub use event::{EventBody, ScanEvent};
 pub use plan::{
-    DiscoveryMode, DnsMode, Outputs, PortSelection, ScanPlan, ScanType, Timing, TimingTemplate,
+    DiscoveryMode, DiscoveryProbes, DnsMode, Evasion, Outputs, PortSelection, ScanPlan, ScanType, TCP_FLAG_NAMES, Timing,
+    TimingTemplate, tcp_flags_text,
 };
 pub use port::{PortRange, PortSpec, PortState, Protocol, Reason};
 pub use report::{

@@ -3,6 +3,7 @@
 
 use crate::port::PortSpec;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -339,6 +340,86 @@ fn with_ext(base: &std::path::Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// TCP header flags by name, most significant bit first: the order `--scanflags` is rendered in.
+pub const TCP_FLAG_NAMES: [(&str, u8); 8] = [
+    ("CWR", 0x80),
+    ("ECE", 0x40),
+    ("URG", 0x20),
+    ("ACK", 0x10),
+    ("PSH", 0x08),
+    ("RST", 0x04),
+    ("SYN", 0x02),
+    ("FIN", 0x01),
+];
+
+/// `flags` as mashed-together names (`URGPSHFIN`), or `0` when none is set; `--scanflags` reads both.
+pub fn tcp_flags_text(flags: u8) -> String {
+    if flags == 0 {
+        return "0".to_owned();
+    }
+    TCP_FLAG_NAMES.iter().filter(|(_, bit)| flags & bit != 0).map(|(n, _)| *n).collect()
+}
+
+/// Raw host-discovery probes other than `-PS` (which stays in [`ScanPlan::discovery_tcp_ports`]). A bare
+/// option is stored with Nmap's default filled in (`-PA` = port 80, `-PU` = 40125, `-PY` = 80, `-PO` =
+/// protocols 1, 2 and 4), so an empty list always means "not asked for".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiscoveryProbes {
+    /// `-PA`: TCP ACK probes to these ports.
+    pub tcp_ack: Vec<u16>,
+    /// `-PU`: UDP probes to these ports.
+    pub udp: Vec<u16>,
+    /// `-PY`: SCTP INIT probes to these ports.
+    pub sctp: Vec<u16>,
+    /// `-PE`
+    pub icmp_echo: bool,
+    /// `-PP`
+    pub icmp_timestamp: bool,
+    /// `-PM`
+    pub icmp_mask: bool,
+    /// `-PO`: bare IP packets with these protocol numbers.
+    pub ip_proto: Vec<u8>,
+    /// `-PR`: ARP (IPv6: neighbour discovery) on the local link.
+    pub arp: bool,
+}
+
+impl DiscoveryProbes {
+    /// No probe was chosen (the engine then uses Nmap's default set).
+    pub fn is_empty(&self) -> bool {
+        *self == DiscoveryProbes::default()
+    }
+}
+
+/// Firewall/IDS evasion and spoofing (`-f`, `-D`, `-S`, `-g`, `--data*`, `--ip-options`, `--ttl`,
+/// `--spoof-mac`, `--badsum`). Every value is validated by the parser; the engine applies them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Evasion {
+    /// Bytes of payload per IP fragment: `-f` = 8, `-ff` = 16, `--mtu N` (a multiple of 8).
+    pub fragment_mtu: Option<u16>,
+    /// `-D`, as given: addresses, names, `ME` (at most once) and `RND` / `RND:n`.
+    pub decoys: Vec<String>,
+    /// `-S`
+    pub source_addr: Option<IpAddr>,
+    /// `-g` / `--source-port`
+    pub source_port: Option<u16>,
+    /// Payload appended to probes: the decoded bytes of `--data` or `--data-string`.
+    pub data: Vec<u8>,
+    /// `--data-length N`: append N random bytes (the engine draws them).
+    pub data_length: Option<u32>,
+    /// `--ip-options` as the user wrote it (validated).
+    pub ip_options: Option<String>,
+    /// The same options encoded, ready for the IPv4 header (a multiple of 4 bytes, at most 40).
+    pub ip_options_bytes: Vec<u8>,
+    /// `--ttl`
+    pub ttl: Option<u8>,
+    /// `--spoof-mac`, as given: `0` (random), a MAC address or prefix in hex, or a vendor name.
+    pub spoof_mac: Option<String>,
+    /// `--badsum`: send TCP/UDP/SCTP with a wrong checksum.
+    pub badsum: bool,
+}
+
 /// One scan, fully described. Construct it through the CLI parser (or the app's profile editor) and check it
 /// with the parser's validation; the engine trusts it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -372,6 +453,26 @@ pub struct ScanPlan {
     pub packet_trace: bool,
     pub outputs: Outputs,
     pub datadir: Option<PathBuf>,
+    /// `--scanflags`: the TCP flags of the raw TCP scan (SYN scan's rules when no TCP scan type is given).
+    #[serde(default)]
+    pub scan_flags: Option<u8>,
+    /// `-PA -PU -PY -PE -PP -PM -PO -PR`.
+    #[serde(default)]
+    pub discovery_probes: DiscoveryProbes,
+    /// `--disable-arp-ping`
+    #[serde(default)]
+    pub disable_arp_ping: bool,
+    /// `--traceroute`
+    #[serde(default)]
+    pub traceroute: bool,
+    #[serde(default)]
+    pub evasion: Evasion,
+    /// `Some(true)`: `--send-eth`; `Some(false)`: `--send-ip`; `None`: the engine chooses.
+    #[serde(default)]
+    pub send_eth: Option<bool>,
+    /// `Some(true)`: `--privileged`; `Some(false)`: `--unprivileged`; `None`: detect.
+    #[serde(default)]
+    pub privileged: Option<bool>,
     /// `--history URL`: the scan history to write to (a SQLite path/URL or `postgres://...`); `None` means
     /// `$PORTOLAN_HISTORY`, else the platform default.
     #[serde(default)]
@@ -396,6 +497,25 @@ impl ScanPlan {
         }
     }
 
+    /// Whether the plan asks for something only raw packets can do: a scan type other than `-sT`,
+    /// `--scanflags`, a discovery probe other than `-PS` (which has an unprivileged connect form),
+    /// `--traceroute`, or packet forging that `connect()` cannot do (`-f`/`--mtu`, `-D`, `--ip-options`,
+    /// `--badsum`, `--spoof-mac`, `--send-eth`). An empty scan-type list does not count: without privileges
+    /// it means `-sT`, as in Nmap.
+    pub fn needs_raw(&self) -> bool {
+        let e = &self.evasion;
+        self.scan_types.iter().any(|t| *t != ScanType::Connect)
+            || self.scan_flags.is_some()
+            || !self.discovery_probes.is_empty()
+            || self.traceroute
+            || e.fragment_mtu.is_some()
+            || !e.decoys.is_empty()
+            || e.ip_options.is_some()
+            || e.badsum
+            || e.spoof_mac.is_some()
+            || self.send_eth == Some(true)
+    }
+
     /// Renders the plan as the canonical `portolan` argument list (without the program name). Parsing the
     /// result gives back an equal plan; this is what the desktop app shows as "the command".
     pub fn to_args(&self) -> Vec<String> {
@@ -412,8 +532,35 @@ impl ScanPlan {
             let list: Vec<String> = self.discovery_tcp_ports.iter().map(u16::to_string).collect();
             a.push(format!("-PS{}", list.join(",")));
         }
+        let dp = &self.discovery_probes;
+        for (letter, ports) in [('A', &dp.tcp_ack), ('U', &dp.udp), ('Y', &dp.sctp)] {
+            if !ports.is_empty() {
+                a.push(format!("-P{letter}{}", compact(ports.iter().map(|&p| u32::from(p)))));
+            }
+        }
+        for (on, flag) in [(dp.icmp_echo, "-PE"), (dp.icmp_timestamp, "-PP"), (dp.icmp_mask, "-PM")] {
+            if on {
+                push(&mut a, flag);
+            }
+        }
+        if !dp.ip_proto.is_empty() {
+            a.push(format!("-PO{}", compact(dp.ip_proto.iter().map(|&p| u32::from(p)))));
+        }
+        if dp.arp {
+            push(&mut a, "-PR");
+        }
+        if self.disable_arp_ping {
+            push(&mut a, "--disable-arp-ping");
+        }
+        if self.traceroute {
+            push(&mut a, "--traceroute");
+        }
         for st in &self.scan_types {
             a.push(format!("-s{}", st.letter()));
+        }
+        if let Some(f) = self.scan_flags {
+            push(&mut a, "--scanflags");
+            a.push(tcp_flags_text(f));
         }
         if self.service_detection {
             push(&mut a, "-sV");
@@ -486,6 +633,61 @@ impl ScanPlan {
             push(&mut a, "-e");
             a.push(i.clone());
         }
+        let e = &self.evasion;
+        match e.fragment_mtu {
+            None => {}
+            Some(8) => push(&mut a, "-f"),
+            Some(16) => push(&mut a, "-ff"),
+            Some(n) => {
+                push(&mut a, "--mtu");
+                a.push(n.to_string());
+            }
+        }
+        if !e.decoys.is_empty() {
+            push(&mut a, "-D");
+            a.push(e.decoys.join(","));
+        }
+        if let Some(ip) = e.source_addr {
+            push(&mut a, "-S");
+            a.push(ip.to_string());
+        }
+        if let Some(port) = e.source_port {
+            push(&mut a, "-g");
+            a.push(port.to_string());
+        }
+        if !e.data.is_empty() {
+            push(&mut a, "--data");
+            a.push(format!("0x{}", e.data.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        }
+        if let Some(n) = e.data_length {
+            push(&mut a, "--data-length");
+            a.push(n.to_string());
+        }
+        if let Some(o) = &e.ip_options {
+            push(&mut a, "--ip-options");
+            a.push(o.clone());
+        }
+        if let Some(t) = e.ttl {
+            push(&mut a, "--ttl");
+            a.push(t.to_string());
+        }
+        if let Some(m) = &e.spoof_mac {
+            push(&mut a, "--spoof-mac");
+            a.push(m.clone());
+        }
+        if e.badsum {
+            push(&mut a, "--badsum");
+        }
+        match self.send_eth {
+            None => {}
+            Some(true) => push(&mut a, "--send-eth"),
+            Some(false) => push(&mut a, "--send-ip"),
+        }
+        match self.privileged {
+            None => {}
+            Some(true) => push(&mut a, "--privileged"),
+            Some(false) => push(&mut a, "--unprivileged"),
+        }
         match self.verbosity {
             0 => {}
             1 => push(&mut a, "-v"),
@@ -550,6 +752,26 @@ impl ScanPlan {
     }
 }
 
+/// Sorted numbers as Nmap's compact list (`1-3,7`).
+fn compact(nums: impl Iterator<Item = u32>) -> String {
+    let mut v: Vec<u32> = nums.collect();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let start = v[i];
+        let mut end = start;
+        while i + 1 < v.len() && v[i + 1] == end + 1 {
+            i += 1;
+            end = v[i];
+        }
+        parts.push(if start == end { start.to_string() } else { format!("{start}-{end}") });
+        i += 1;
+    }
+    parts.join(",")
+}
+
 /// Durations as integer milliseconds in JSON, so the TypeScript side sees plain numbers.
 mod opt_ms {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -599,5 +821,74 @@ mod tests {
         let j = serde_json::to_string(&p).unwrap();
         let back: ScanPlan = serde_json::from_str(&j).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn needs_raw_follows_the_chosen_techniques() {
+        let mut p = ScanPlan::new();
+        assert!(!p.needs_raw(), "no scan type: -sT without privileges");
+        p.scan_types = vec![ScanType::Connect];
+        assert!(!p.needs_raw());
+        p.discovery_tcp_ports = vec![22];
+        assert!(!p.needs_raw(), "-PS has a connect form");
+        p.evasion.ttl = Some(9);
+        p.evasion.source_port = Some(53);
+        assert!(!p.needs_raw(), "sockets can set a TTL and bind a port");
+        for edit in [
+            |p: &mut ScanPlan| p.scan_types.push(ScanType::Udp),
+            |p: &mut ScanPlan| p.scan_types = vec![ScanType::Syn],
+            |p: &mut ScanPlan| p.scan_flags = Some(2),
+            |p: &mut ScanPlan| p.discovery_probes.icmp_echo = true,
+            |p: &mut ScanPlan| p.discovery_probes.arp = true,
+            |p: &mut ScanPlan| p.discovery_probes.udp = vec![53],
+            |p: &mut ScanPlan| p.traceroute = true,
+            |p: &mut ScanPlan| p.evasion.fragment_mtu = Some(8),
+            |p: &mut ScanPlan| p.evasion.decoys = vec!["RND".into()],
+            |p: &mut ScanPlan| p.evasion.badsum = true,
+            |p: &mut ScanPlan| p.send_eth = Some(true),
+        ] {
+            let mut q = p.clone();
+            edit(&mut q);
+            assert!(q.needs_raw(), "{q:?}");
+        }
+        let mut q = p.clone();
+        q.send_eth = Some(false);
+        assert!(!q.needs_raw());
+    }
+
+    #[test]
+    fn raw_fields_render_as_options() {
+        let mut p = ScanPlan::new();
+        p.scan_types = vec![ScanType::Fin];
+        p.scan_flags = Some(0x29);
+        p.discovery_probes.tcp_ack = vec![22, 80, 81, 82];
+        p.discovery_probes.ip_proto = vec![1, 2, 4];
+        p.discovery_probes.icmp_timestamp = true;
+        p.evasion.fragment_mtu = Some(16);
+        p.evasion.data = vec![0xde, 0xad];
+        p.evasion.source_addr = Some("198.18.0.9".parse().unwrap());
+        p.privileged = Some(false);
+        p.targets = vec!["198.18.0.1".into()];
+        let a = p.to_args().join(" ");
+        assert_eq!(
+            a,
+            "-PA22,80-82 -PP -PO1-2,4 -sF --scanflags URGPSHFIN -ff -S 198.18.0.9 --data 0xdead --unprivileged 198.18.0.1"
+        );
+        assert_eq!(tcp_flags_text(0), "0");
+        assert_eq!(tcp_flags_text(0xff), "CWRECEURGACKPSHRSTSYNFIN");
+    }
+
+    #[test]
+    fn plans_without_the_raw_fields_still_load() {
+        // A plan saved before these fields existed (a desktop profile, a stored scan).
+        let mut j = serde_json::to_value(ScanPlan::new()).unwrap();
+        let obj = j.as_object_mut().unwrap();
+        for k in ["scan_flags", "discovery_probes", "disable_arp_ping", "traceroute", "evasion", "send_eth", "privileged"] {
+            obj.remove(k).unwrap();
+        }
+        let back: ScanPlan = serde_json::from_value(j).unwrap();
+        assert_eq!(back, ScanPlan::new());
+        let partial: Evasion = serde_json::from_str(r#"{"ttl": 5}"#).unwrap();
+        assert_eq!(partial, Evasion { ttl: Some(5), ..Default::default() });
     }
 }
