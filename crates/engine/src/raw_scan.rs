@@ -196,6 +196,29 @@ pub async fn run(
     handle.await.map_err(|e| NetError::Other(format!("raw scan thread: {e}")))?
 }
 
+/// Traces `targets` (all leaving through `interface`) on a thread of their own.
+pub async fn run_trace(
+    interface: String,
+    loopback: bool,
+    targets: Vec<crate::raw::trace::TraceTarget>,
+    timeout: Duration,
+    cancel: Cancel,
+) -> Result<Vec<crate::raw::trace::TraceResult>, NetError> {
+    tokio::task::spawn_blocking(move || {
+        let mut srcs: Vec<String> = targets.iter().map(|t| t.src.to_string()).collect();
+        srcs.sort();
+        srcs.dedup();
+        let filter = srcs.iter().map(|s| format!("dst host {s}")).collect::<Vec<_>>().join(" or ");
+        let mut cfg = LiveConfig::new(interface, filter);
+        cfg.incoming_only = !loopback;
+        let mut io = LiveIo::open(cfg)?;
+        let link = io.link_type();
+        crate::raw::trace::trace(&mut io, link, &targets, timeout, &cancel)
+    })
+    .await
+    .map_err(|e| NetError::Other(format!("traceroute thread: {e}")))?
+}
+
 /// Nmap writes MAC addresses in upper case with colons.
 pub fn mac_string(m: [u8; 6]) -> String {
     m.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")

@@ -1,6 +1,7 @@
 //! One scan from plan to events: targets in host groups -> discovery -> connect scan -> reverse DNS.
 
 use crate::connect::{self, Cancel, Fact, HostCtx, Mode, SchedConfig};
+use crate::raw::trace::{TraceProbe, TraceTarget};
 use crate::raw::{RawFact, RawHost, Work};
 use crate::raw_scan::{self, RunSpec, Techniques};
 use crate::dns::Dns;
@@ -130,6 +131,8 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
 
         // Discovery.
         let mut up = vec![false; group.len()];
+        // What each host answered best, for --traceroute: the probe, and the reply TTL (distance guess).
+        let mut trace_hints: std::collections::HashMap<IpAddr, (TraceProbe, Option<u8>, u8)> = Default::default();
         if plan.discovery == DiscoveryMode::SkipDiscovery {
             up.iter_mut().for_each(|u| *u = true);
             for t in &group {
@@ -147,6 +150,9 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 match f {
                     Some((reason, ttl, latency, mac)) => {
                         up[i] = true;
+                        if reason == "echo-reply" {
+                            trace_hints.insert(t.ip, (TraceProbe::IcmpEcho, Some(ttl), 0));
+                        }
                         send(EventBody::HostStatus {
                             addr: t.ip,
                             status: HostStatus { state: HostState::Up, reason: Reason::new(reason), reason_ttl: ttl },
@@ -245,10 +251,21 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 let hosts_up = u64::from(summary.hosts_up);
                 let open_ref = &mut open_ports;
                 let times_ref = &mut raw_times;
+                let hints_ref = &mut trace_hints;
                 run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &mut |ip, f| match f {
                     RawFact::Port { port, state, reason, ttl, .. } => {
                         if state == portolan_model::PortState::Open {
                             *open_ref += 1;
+                        }
+                        // A closed TCP port is the best traceroute probe (its RST leaves no half-open
+                        // connection behind, and Nmap prefers it too), an open one the next best.
+                        let rank = match (proto, state) {
+                            (Protocol::Tcp, portolan_model::PortState::Closed) if reason == "reset" => 3,
+                            (Protocol::Tcp, portolan_model::PortState::Open) if reason == "syn-ack" => 2,
+                            _ => 0,
+                        };
+                        if rank > 0 && hints_ref.get(&ip).is_none_or(|h| h.2 < rank) {
+                            hints_ref.insert(ip, (TraceProbe::TcpSyn(port), Some(ttl), rank));
                         }
                         let name = namer(port, proto).unwrap_or_else(|| "unknown".to_owned());
                         send(EventBody::Port {
@@ -342,6 +359,53 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             hosts = up_hosts;
         } else {
             hosts = up_idx.iter().map(|&i| std::mem::replace(&mut hosts[i], HostCtx::new(group[i].ip, &timing))).collect();
+        }
+
+        if plan.traceroute && input.techniques.raw && !up_idx.is_empty() {
+            let ips: Vec<IpAddr> = up_idx.iter().map(|&i| group[i].ip).collect();
+            let routes = raw_scan::routes(&ips, plan);
+            for (iface, members) in raw_scan::by_interface(&ips, &routes) {
+                let loopback =
+                    members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
+                let targets: Vec<TraceTarget> = members
+                    .iter()
+                    .map(|(_, h, _)| {
+                        let (probe, ttl, _) = trace_hints.get(&h.ip).copied().unwrap_or((TraceProbe::IcmpEcho, None, 0));
+                        TraceTarget {
+                            ip: h.ip,
+                            src: h.src,
+                            probe,
+                            distance_guess: ttl.and_then(crate::raw::trace::distance_from_ttl),
+                        }
+                    })
+                    .collect();
+                let timeout = timing.initial_rtt_timeout.clamp(Duration::from_millis(300), Duration::from_secs(1));
+                match raw_scan::run_trace(iface.clone(), loopback, targets.clone(), timeout, cancel.clone()).await {
+                    Ok(results) => {
+                        for (t, r) in targets.iter().zip(results) {
+                            let (port, protocol) = match t.probe {
+                                TraceProbe::TcpSyn(p) => (Some(p), "tcp"),
+                                TraceProbe::IcmpEcho => (None, if t.ip.is_ipv4() { "icmp" } else { "icmpv6" }),
+                            };
+                            let hops = r
+                                .hops
+                                .iter()
+                                .map(|h| portolan_model::TraceHop {
+                                    ttl: h.ttl,
+                                    addr: Some(h.addr),
+                                    rtt_ms: Some(h.rtt.as_secs_f64() * 1000.0),
+                                    host: None,
+                                })
+                                .collect();
+                            send(EventBody::Traceroute {
+                                addr: t.ip,
+                                trace: portolan_model::Trace { port, protocol: Some(protocol.into()), hops },
+                            });
+                        }
+                    }
+                    Err(e) => send(EventBody::Warning { message: format!("traceroute on {iface}: {e}") }),
+                }
+            }
         }
 
         let names = rdns.await.unwrap_or_default();

@@ -3,7 +3,7 @@
 //! [`ScanReport`](crate::ScanReport) is always `report::fold` of a stream.
 
 use crate::port::{PortState, Protocol, Reason};
-use crate::report::{HostStatus, Hostname, ScanInfo, Service, Times};
+use crate::report::{HostStatus, Hostname, ScanInfo, Service, Times, Trace};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -52,6 +52,8 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         vendor: Option<String>,
     },
+    /// `--traceroute`: the path to a host.
+    Traceroute { addr: IpAddr, trace: Trace },
     /// Names found for a host after its status (reverse DNS runs in parallel with scanning).
     Hostnames { addr: IpAddr, hostnames: Vec<Hostname> },
     /// Port scanning of a host began.

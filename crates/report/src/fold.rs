@@ -96,6 +96,7 @@ impl Folder {
                     });
                 }
             }
+            EventBody::Traceroute { addr, trace } => self.host_mut(*addr).trace = Some(trace.clone()),
             EventBody::Hostnames { addr, hostnames } => {
                 let h = self.host_mut(*addr);
                 add_names(&mut h.hostnames, hostnames);

@@ -9,6 +9,7 @@
 pub mod classify;
 pub mod codec;
 pub mod sched;
+pub mod trace;
 
 use portolan_model::{PortState, Protocol};
 use portolan_netio::Received;

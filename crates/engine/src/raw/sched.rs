@@ -424,6 +424,8 @@ pub fn run(
                 r.started = Some(now);
             }
             let out = codec.build(&hosts[i], probe, try_no);
+            // Stamped before sending: on a fast link the reply can be captured before the send returns.
+            let sent_at = io.now();
             let sent = match &out {
                 Outgoing::Ip(b) => io.send_ip(b),
                 Outgoing::Frame(b) => io.send_frame(b),
@@ -438,7 +440,6 @@ pub fn run(
             } else if cfg.trace {
                 emit(RawFact::Trace(format!("SENT {} {:?} try {try_no}", hosts[i].ip, probe)));
             }
-            let sent_at = io.now();
             stats.sent += 1;
             if try_no > 0 {
                 stats.retransmitted += 1;
