@@ -104,8 +104,8 @@ pub fn decoys(name: &str, s: &str) -> Result<Vec<String>, OptionError> {
             }
             me = true;
             count += 1;
-        } else if d.len() >= 3 && d[..3].eq_ignore_ascii_case("RND") {
-            let n = match &d[3..] {
+        } else if let Some(tail) = d.get(..3).filter(|h| h.eq_ignore_ascii_case("RND")).and_then(|_| d.get(3..)) {
+            let n = match tail {
                 "" => Some(1),
                 tail => tail
                     .strip_prefix(':')
@@ -400,6 +400,31 @@ mod tests {
         for bad in ["", "00:11:22:33:44:55:66", "001", "0:1:2:3:4:5", "0011223344556677"] {
             assert!(spoof_mac("--spoof-mac", bad).is_err(), "{bad}");
         }
+    }
+
+    /// Arbitrary text, multi-byte characters included, never panics any value parser.
+    #[test]
+    fn garbage_never_panics() {
+        let pieces = ["\\x", "\\", "x", "0", "0x", "1", "f", "*", "*9", ",", ":", " ", "RND", "RND:", "ME", "L", "S", "R", "é", "ü1", "\u{7f}", "SYN", "9"];
+        let mut state = 0x1234_5678_9abc_def0_u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(state % 6) {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                s.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let _ = scan_flags("--scanflags", &s);
+            let _ = protocol_list("-PO", &s);
+            let _ = decoys("-D", &s);
+            let _ = source_addr("-S", &s);
+            let _ = mtu("--mtu", &s);
+            let _ = hex_data("--data", &s);
+            let _ = ip_options("--ip-options", &s);
+            let _ = spoof_mac("--spoof-mac", &s);
+        }
+        // A multi-byte letter straddling byte 3 (where `RND` would end): refused, not a panic.
+        assert!(decoys("-D", "ab\u{e9}").is_err());
     }
 
     #[test]
