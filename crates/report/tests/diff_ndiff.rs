@@ -570,6 +570,20 @@ fn same_changes_as_ndiff_port_service_script_host_mac() {
     );
 }
 
+/// The same scans the other way round: a host appearing, a port closing, a service downgrade.
+#[test]
+fn same_changes_as_ndiff_reversed() {
+    if !have_ndiff() {
+        eprintln!("SKIP: Debian's ndiff is not installed");
+        return;
+    }
+    let set = compare_with_ndiff("scan-b.xml", "scan-a.xml");
+    assert!(set.contains("host+ 198.18.1.3"), "{set:#?}");
+    assert!(set.contains("port 198.18.1.2 tcp/8080 open->closed"), "{set:#?}");
+    let set = compare_with_ndiff("scan-c.xml", "scan-a.xml");
+    assert!(set.contains("name 198.18.1.2 -web-b.lab"), "{set:#?}");
+}
+
 #[test]
 fn same_changes_as_ndiff_hostname() {
     if !have_ndiff() {

@@ -69,7 +69,7 @@ scan() { # label
   # private resolv.conf points at loopback so no lookup can leave the lab.
   ip netns exec "$P-scanner" unshare -m sh -c "mount --bind '$WORK/hosts' /etc/hosts && \
     mount --bind '$WORK/resolv.conf' /etc/resolv.conf && \
-    nmap -R --system-dns -sV -O --traceroute --script banner,http-title,ipidseq -p 22,80,2222,8080 -T4 \
+    nmap -R --system-dns -sV -O --traceroute --script banner,http-title,http-headers,http-methods,ipidseq -p 22,80,2222,8080 -T4 \
     --max-retries 1 -oX '$WORK/$1.xml' -oN '$WORK/$1.nmap' 198.18.1.2 198.18.1.3 198.18.2.3 >/dev/null"
   # Our own lab's addresses only; drop the temp paths from the args line.
   sed "s#$WORK/##g" "$WORK/$1.xml" > "$OUT/$1.xml"
