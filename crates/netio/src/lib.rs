@@ -22,7 +22,7 @@ pub mod privilege;
 
 pub use live::{CaptureStats, LiveConfig, LiveIo};
 pub use machine::{
-    IfAddr, IfKind, Interface, Mac, NeighState, Neighbour, Route, RouteEntry, RouteKind, RouteOverrides,
+    IfAddr, IfKind, Interface, Mac, Machine, NeighState, Neighbour, Route, RouteEntry, RouteKind, RouteOverrides,
     iflist, interfaces, kernel_source_for, neighbour_mac, neighbours, render_iflist, route_to, routes,
     select_route,
 };

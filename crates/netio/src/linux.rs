@@ -217,14 +217,21 @@ fn if_names() -> Result<BTreeMap<u32, String>, NetError> {
 
 /// All IPv4 and IPv6 routes of every table (filter on `table` for the main one).
 pub fn routes() -> Result<Vec<RouteEntry>, NetError> {
-    let names = if_names()?;
+    routes_named(&if_names()?)
+}
+
+pub(crate) fn names_of(ifaces: &[Interface]) -> BTreeMap<u32, String> {
+    ifaces.iter().map(|i| (i.index, i.name.clone())).collect()
+}
+
+pub(crate) fn routes_named(names: &BTreeMap<u32, String>) -> Result<Vec<RouteEntry>, NetError> {
     let mut out = Vec::new();
     for fam in [AddressFamily::Inet, AddressFamily::Inet6] {
         let mut q = RouteMessage::default();
         q.header.address_family = fam;
         for m in request(RouteNetlinkMessage::GetRoute(q), true)? {
             if let RouteNetlinkMessage::NewRoute(r) = m {
-                out.extend(route_entry(&r, &names));
+                out.extend(route_entry(&r, names));
             }
         }
     }
@@ -260,7 +267,10 @@ pub fn kernel_route_get(dst: IpAddr, oif: Option<u32>) -> Result<RouteEntry, Net
 
 /// The kernel's ARP (IPv4) and NDP (IPv6) tables.
 pub fn neighbours() -> Result<Vec<Neighbour>, NetError> {
-    let names = if_names()?;
+    neighbours_named(&if_names()?)
+}
+
+pub(crate) fn neighbours_named(names: &BTreeMap<u32, String>) -> Result<Vec<Neighbour>, NetError> {
     let mut out = Vec::new();
     for m in request(RouteNetlinkMessage::GetNeighbour(NeighbourMessage::default()), true)? {
         let RouteNetlinkMessage::NewNeighbour(n) = m else { continue };

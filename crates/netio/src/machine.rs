@@ -421,33 +421,100 @@ pub fn neighbours() -> Result<Vec<Neighbour>, NetError> {
     Err(NetError::Unsupported("neighbour listing on this platform"))
 }
 
-/// How to reach `dst`: interface, source address and gateway.
-///
-/// The route comes from the main table ([`select_route`]); without `-S`, the kernel's own source choice
-/// (the UDP-connect trick, bound to the chosen interface) wins whenever it is an address of that
-/// interface, so the source agrees with the kernel's even under source policy we do not model.
-pub fn route_to(dst: IpAddr, ov: &RouteOverrides) -> Result<Route, NetError> {
-    let ifaces = interfaces()?;
-    let table = routes()?;
-    let mut r = select_route(dst, &ifaces, &table, ov)?;
-    if ov.source.is_none()
-        && !r.interface.loopback
-        && let Ok(k) = kernel_source_for(dst, Some(&r.interface.name))
-        && r.interface.has_addr(k)
-    {
-        r.source = k;
+/// One reading of the machine's interfaces, routes and neighbours, for resolving many targets without
+/// asking the kernel again for each (a /16 sweep resolves 65,536 routes). Take a new one when the network
+/// may have changed (e.g. after ARP resolution, for [`Machine::neighbour_mac`]).
+#[derive(Debug, Default)]
+pub struct Machine {
+    pub interfaces: Vec<Interface>,
+    pub routes: Vec<RouteEntry>,
+    pub neighbours: Vec<Neighbour>,
+    /// The kernel's source choice per (interface, gateway, table's choice): a connect() per target would
+    /// cost a socket per target for the same answer.
+    kernel_src: std::sync::Mutex<std::collections::HashMap<SourceKey, Option<IpAddr>>>,
+}
+
+/// (interface, gateway, the table's source choice).
+type SourceKey = (String, Option<IpAddr>, IpAddr);
+
+impl Machine {
+    /// Read interfaces, routes and neighbours now.
+    pub fn snapshot() -> Result<Machine, NetError> {
+        #[cfg(target_os = "linux")]
+        {
+            let interfaces = crate::linux::interfaces()?;
+            let names = crate::linux::names_of(&interfaces);
+            let routes = crate::linux::routes_named(&names)?;
+            let neighbours = crate::linux::neighbours_named(&names)?;
+            Ok(Machine::from_parts(interfaces, routes, neighbours))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Ok(Machine::from_parts(interfaces()?, routes()?, neighbours()?))
+        }
     }
-    Ok(r)
+
+    /// A machine described by the caller (tests, or tables read some other way).
+    pub fn from_parts(interfaces: Vec<Interface>, routes: Vec<RouteEntry>, neighbours: Vec<Neighbour>) -> Machine {
+        Machine { interfaces, routes, neighbours, kernel_src: Default::default() }
+    }
+
+    /// How to reach `dst`: interface, source address and gateway.
+    ///
+    /// The route comes from the main table ([`select_route`]); without `-S`, the kernel's own source choice
+    /// (the UDP-connect trick, bound to the chosen interface) wins whenever it is an address of that
+    /// interface, so the source agrees with the kernel's even under source policy we do not model.
+    pub fn route_to(&self, dst: IpAddr, ov: &RouteOverrides) -> Result<Route, NetError> {
+        let mut r = select_route(dst, &self.interfaces, &self.routes, ov)?;
+        if ov.source.is_none() && !r.interface.loopback {
+            let key = (r.interface.name.clone(), r.gateway, r.source);
+            let cached = self.kernel_src.lock().ok().and_then(|m| m.get(&key).copied());
+            let k = match cached {
+                Some(k) => k,
+                None => {
+                    let k = kernel_source_for(dst, Some(&r.interface.name)).ok();
+                    if let Ok(mut m) = self.kernel_src.lock() {
+                        m.insert(key, k);
+                    }
+                    k
+                }
+            };
+            if let Some(k) = k.filter(|k| r.interface.has_addr(*k)) {
+                r.source = k;
+            }
+        }
+        Ok(r)
+    }
+
+    /// The MAC of `ip` from the neighbour table as read, if usable (on `interface`, when given).
+    pub fn neighbour_mac(&self, ip: IpAddr, interface: Option<&str>) -> Option<Mac> {
+        self.neighbours
+            .iter()
+            .filter(|n| n.ip == ip && n.state.usable())
+            .filter(|n| interface.is_none_or(|i| n.interface == i))
+            .find_map(|n| n.mac)
+    }
+
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// `--iflist` text for this reading.
+    pub fn iflist(&self) -> String {
+        render_iflist(&self.interfaces, &self.routes)
+    }
+}
+
+/// How to reach `dst` (one-shot: reads the tables; use [`Machine`] for many targets).
+pub fn route_to(dst: IpAddr, ov: &RouteOverrides) -> Result<Route, NetError> {
+    let m = Machine::from_parts(interfaces()?, routes()?, Vec::new());
+    m.route_to(dst, ov)
 }
 
 /// The MAC of `ip` from the kernel's neighbour table, if it holds a usable entry (on `interface`, when
 /// given). `None` means: resolve it yourself (ARP / neighbour solicitation).
 pub fn neighbour_mac(ip: IpAddr, interface: Option<&str>) -> Result<Option<Mac>, NetError> {
-    Ok(neighbours()?
-        .into_iter()
-        .filter(|n| n.ip == ip && n.state.usable())
-        .filter(|n| interface.is_none_or(|i| n.interface == i))
-        .find_map(|n| n.mac))
+    Ok(Machine::from_parts(Vec::new(), Vec::new(), neighbours()?).neighbour_mac(ip, interface))
 }
 
 /// `--iflist` for this machine.
