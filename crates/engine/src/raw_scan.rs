@@ -76,7 +76,7 @@ pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Tech
 
 /// Per target: how to reach it, or why it cannot be reached.
 pub fn routes(targets: &[IpAddr], plan: &ScanPlan) -> Vec<Result<Route, NetError>> {
-    let ov = RouteOverrides { interface: plan.interface.clone(), source: None };
+    let ov = RouteOverrides { interface: plan.interface.clone(), source: plan.evasion.source_addr };
     targets.iter().map(|ip| portolan_netio::route_to(*ip, &ov)).collect()
 }
 
@@ -103,12 +103,30 @@ pub fn by_interface(targets: &[IpAddr], routes: &[Result<Route, NetError>]) -> B
 
 /// Nmap's default discovery probes for a privileged run, or the ones the user chose.
 pub fn discovery_probes(plan: &ScanPlan, on_link_ethernet: bool, v6: bool) -> Vec<Probe> {
-    if on_link_ethernet {
-        // On the local link a neighbour request is both the fastest and the most reliable test.
+    if on_link_ethernet && !plan.disable_arp_ping && plan.send_eth != Some(false) {
+        // On the local link a neighbour request is both the fastest and the most reliable test, and Nmap
+        // uses it whatever other probes were asked for.
         return vec![Probe::Neighbour];
     }
-    let explicit: Vec<Probe> =
+    let d = &plan.discovery_probes;
+    let mut explicit: Vec<Probe> =
         plan.discovery_tcp_ports.iter().map(|&port| Probe::Tcp { port, flags: classify::SYN }).collect();
+    explicit.extend(d.tcp_ack.iter().map(|&port| Probe::Tcp { port, flags: classify::ACK }));
+    explicit.extend(d.udp.iter().map(|&port| Probe::Udp { port }));
+    explicit.extend(d.sctp.iter().map(|&port| Probe::SctpInit { port }));
+    if d.icmp_echo {
+        explicit.push(Probe::IcmpEcho);
+    }
+    if d.icmp_timestamp && !v6 {
+        explicit.push(Probe::IcmpTimestamp);
+    }
+    if d.icmp_mask && !v6 {
+        explicit.push(Probe::IcmpAddressMask);
+    }
+    explicit.extend(d.ip_proto.iter().map(|&proto| Probe::IpProto { proto }));
+    if d.arp && on_link_ethernet {
+        explicit.push(Probe::Neighbour);
+    }
     if !explicit.is_empty() {
         return explicit;
     }
@@ -157,6 +175,48 @@ pub fn phase_name(t: ScanType) -> &'static str {
     }
 }
 
+/// The probe-shaping options of the plan (`-g`, `--ttl`, `--data*`, `--badsum`, `--ip-options`, `-f`,
+/// `--mtu`, `-D`) and the UDP payloads.
+pub fn shaping(plan: &ScanPlan, udp_payloads: &std::collections::HashMap<u16, Vec<u8>>) -> Shaping {
+    let e = &plan.evasion;
+    let data = match e.data_length {
+        Some(n) => (0..n).map(|_| rand::random::<u8>()).collect(),
+        None => e.data.clone(),
+    };
+    let mut decoys: Vec<Option<IpAddr>> = Vec::new();
+    for d in &e.decoys {
+        match d.as_str() {
+            "ME" => decoys.push(None),
+            rnd if rnd == "RND" || rnd.starts_with("RND:") => {
+                let n: usize = rnd.strip_prefix("RND:").and_then(|n| n.parse().ok()).unwrap_or(1);
+                for _ in 0..n.min(128) {
+                    decoys.push(Some(IpAddr::V4(crate::targets::random_public_ipv4(&mut rand::rng()))));
+                }
+            }
+            other => {
+                if let Ok(ip) = other.parse::<IpAddr>() {
+                    decoys.push(Some(ip));
+                }
+            }
+        }
+    }
+    if !decoys.is_empty() && !decoys.contains(&None) {
+        // Without ME, the real probe takes a random place among the decoys, as in Nmap.
+        let at = rand::random::<u64>() as usize % (decoys.len() + 1);
+        decoys.insert(at, None);
+    }
+    Shaping {
+        source_port: e.source_port,
+        ttl: e.ttl,
+        data,
+        bad_checksum: e.badsum,
+        udp_payloads: udp_payloads.clone(),
+        ip_options: e.ip_options_bytes.clone(),
+        fragment_mtu: e.fragment_mtu,
+        decoys,
+    }
+}
+
 /// Everything one raw run needs besides the hosts and probes.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
@@ -184,6 +244,9 @@ pub async fn run(
         // On loopback our probes and the replies travel the same device; elsewhere only what arrives matters.
         cfg.incoming_only = !spec.loopback;
         let mut io = LiveIo::open(cfg)?;
+        if probes.contains(&Probe::Neighbour) {
+            io.open_frame_sender()?;
+        }
         let mut codec = WireCodec::new(io.link_type(), &probes, &hosts, spec.shaping.clone());
         let rc = RawConfig { timing: spec.timing.clone(), progress_every: Duration::from_secs(1), trace: spec.trace };
         raw::run(&mut io, &mut codec, &hosts, &probes, spec.work, spec.randomize, &rc, &cancel, &mut |f| {

@@ -32,6 +32,8 @@ pub struct EngineInput {
     pub sctp_ports: Vec<u16>,
     /// From [`crate::raw_scan::choose_techniques`] of the same plan.
     pub techniques: Techniques,
+    /// UDP probe payloads by port (`-sU`, `-PU`), from the payload database.
+    pub udp_payloads: std::collections::HashMap<u16, Vec<u8>>,
     pub service_name: ServiceNamer,
 }
 
@@ -144,7 +146,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 });
             }
         } else if input.techniques.raw {
-            let found = raw_discovery(plan, &group, &timing, &cancel, &mut |b| send(b)).await?;
+            let found = raw_discovery(plan, &group, &timing, &cancel, &input.udp_payloads, &mut |b| send(b)).await?;
             for (i, f) in found.into_iter().enumerate() {
                 let t = &group[i];
                 match f {
@@ -241,7 +243,8 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             }
             let ips: Vec<IpAddr> = up_idx.iter().map(|&i| group[i].ip).collect();
             for t in &raw_types {
-                let probes = raw_scan::scan_probes(*t, &input.tcp_ports, &input.udp_ports, &input.sctp_ports, None);
+                let probes =
+                    raw_scan::scan_probes(*t, &input.tcp_ports, &input.udp_ports, &input.sctp_ports, plan.scan_flags);
                 if probes.is_empty() {
                     continue;
                 }
@@ -252,7 +255,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 let open_ref = &mut open_ports;
                 let times_ref = &mut raw_times;
                 let hints_ref = &mut trace_hints;
-                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &mut |ip, f| match f {
+                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &input.udp_payloads, &mut |ip, f| match f {
                     RawFact::Port { port, state, reason, ttl, .. } => {
                         if state == portolan_model::PortState::Open {
                             *open_ref += 1;
@@ -473,6 +476,7 @@ async fn run_raw_groups(
     timing: &portolan_model::plan::EffectiveTiming,
     cancel: &Cancel,
     probes: Vec<crate::raw::Probe>,
+    udp_payloads: &std::collections::HashMap<u16, Vec<u8>>,
     on_fact: &mut (dyn FnMut(IpAddr, RawFact) + Send),
 ) -> Result<(), EngineError> {
     let routes = raw_scan::routes(ips, plan);
@@ -481,6 +485,7 @@ async fn run_raw_groups(
             on_fact(*ip, RawFact::Warning(format!("no route to {ip}: {e}")));
         }
     }
+    let shaping = raw_scan::shaping(plan, udp_payloads);
     for (iface, members) in raw_scan::by_interface(ips, &routes) {
         let loopback = members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
         let hosts: Vec<RawHost> = members.iter().map(|m| m.1.clone()).collect();
@@ -491,7 +496,7 @@ async fn run_raw_groups(
             randomize,
             timing: timing.clone(),
             trace: plan.packet_trace,
-            shaping: Default::default(),
+            shaping: shaping.clone(),
         };
         let idx: Vec<IpAddr> = hosts.iter().map(|h| h.ip).collect();
         raw_scan::run(spec, hosts, probes.clone(), cancel.clone(), |f| {
@@ -523,6 +528,7 @@ async fn raw_discovery(
     group: &[Target],
     timing: &portolan_model::plan::EffectiveTiming,
     cancel: &Cancel,
+    udp_payloads: &std::collections::HashMap<u16, Vec<u8>>,
     send: &mut (dyn FnMut(EventBody) + Send),
 ) -> Result<Vec<Found>, EngineError> {
     let mut found: Vec<Found> = vec![None; group.len()];
@@ -550,7 +556,10 @@ async fn raw_discovery(
         let v6 = ips.first().is_some_and(|ip| ip.is_ipv6());
         let probes = raw_scan::discovery_probes(plan, on_link, v6);
         let mut facts: Vec<(IpAddr, RawFact)> = Vec::new();
-        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, &mut |ip, f| facts.push((ip, f))).await?;
+        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, udp_payloads, &mut |ip, f| {
+            facts.push((ip, f))
+        })
+        .await?;
         for (ip, f) in facts {
             match f {
                 RawFact::HostUp { reason, ttl, latency, mac, .. } => {

@@ -36,6 +36,7 @@ async fn no_phantom_open_ports_on_loopback() {
             udp_ports: vec![],
             sctp_ports: vec![],
             techniques,
+            udp_payloads: Default::default(),
             service_name: Arc::new(|_, _| None),
         };
         run(input, tx, Cancel::default()).await.unwrap();

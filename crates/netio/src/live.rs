@@ -418,25 +418,14 @@ impl PacketIo for LiveIo {
     }
 
     fn send_frame(&mut self, frame: &[u8]) -> Result<(), NetError> {
-        if self.l2.is_none() {
-            // A second handle for injection only: its filter matches nothing, so it never buffers frames.
-            let mut h = Capture::from_device(self.cfg.interface.as_str())
-                .map_err(|e| pcap_err(&format!("interface {}", self.cfg.interface), e))?
-                .snaplen(64)
-                .buffer_size(1 << 16)
-                .timeout(1)
-                .open()
-                .map_err(|e| pcap_err(&format!("opening send handle on {}", self.cfg.interface), e))?;
-            h.filter("less 1", true)
-                .map_err(|e| NetError::Capture(format!("send handle filter: {e}")))?;
-            self.l2 = Some(h);
-        }
+        self.open_frame_sender()?;
         let h = self.l2.as_mut().ok_or_else(|| NetError::Other("send handle missing".into()))?;
         h.sendpacket(frame)
             .map_err(|e| NetError::Capture(format!("sending a {}-byte frame on {}: {e}", frame.len(), self.cfg.interface)))?;
         self.sent_frames += 1;
         Ok(())
     }
+
 
     fn recv_until(&mut self, deadline: Instant) -> Result<Option<Received>, NetError> {
         match self.rx.try_recv() {
@@ -466,5 +455,26 @@ impl Drop for LiveIo {
             // The thread notices within one pcap timeout (poll_ms).
             let _ = t.join();
         }
+    }
+}
+
+impl LiveIo {
+    /// Opens the layer-2 send handle now rather than on the first frame: opening takes milliseconds, which
+    /// would otherwise count in the first ARP probe's round-trip time.
+    pub fn open_frame_sender(&mut self) -> Result<(), NetError> {
+        if self.l2.is_none() {
+            // A second handle for injection only: its filter matches nothing, so it never buffers frames.
+            let mut h = Capture::from_device(self.cfg.interface.as_str())
+                .map_err(|e| pcap_err(&format!("interface {}", self.cfg.interface), e))?
+                .snaplen(64)
+                .buffer_size(1 << 16)
+                .timeout(1)
+                .open()
+                .map_err(|e| pcap_err(&format!("opening send handle on {}", self.cfg.interface), e))?;
+            h.filter("less 1", true)
+                .map_err(|e| NetError::Capture(format!("send handle filter: {e}")))?;
+            self.l2 = Some(h);
+        }
+        Ok(())
     }
 }

@@ -154,6 +154,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         udp_ports,
         sctp_ports,
         techniques,
+        udp_payloads: Default::default(),
         service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
     };
     let engine_cancel = cancel.clone();

@@ -29,6 +29,12 @@ pub struct Shaping {
     pub bad_checksum: bool,
     /// UDP payloads by destination port (the payload database); `data` wins when set.
     pub udp_payloads: HashMap<u16, Vec<u8>>,
+    /// `--ip-options`, encoded (IPv4 only).
+    pub ip_options: Vec<u8>,
+    /// `-f` / `--mtu`: payload bytes per IPv4 fragment.
+    pub fragment_mtu: Option<u16>,
+    /// `-D`: decoy source addresses, in sending order; `None` marks where the real probe goes.
+    pub decoys: Vec<Option<IpAddr>>,
 }
 
 #[derive(Debug)]
@@ -157,6 +163,11 @@ impl WireCodec {
             (IpAddr::V4(src), IpAddr::V4(dst)) => {
                 let mut ip = Ipv4Params::new(src, dst, ttl, ident);
                 ip.bad_checksum = self.shaping.bad_checksum;
+                if !self.shaping.ip_options.is_empty()
+                    && let Ok(o) = portolan_wire::Ipv4Options::new(&self.shaping.ip_options)
+                {
+                    ip.options = o;
+                }
                 match probe {
                     Probe::Tcp { port, flags } => build::ipv4_tcp(&ip, &tcp_repr(flags, port, self), &data),
                     Probe::Udp { port } => build::ipv4_udp(&ip, sport, port, self.payload_for_udp(port)),
@@ -298,7 +309,37 @@ impl ProbeCodec for WireCodec {
         }
         // Building only fails for impossible combinations (checked when the plan is made); an empty datagram
         // is then refused by the socket and the try times out like a lost one.
-        Outgoing::Ip(self.build_ip(target, probe, try_no).unwrap_or_default())
+        let real = self.build_ip(target, probe, try_no).unwrap_or_default();
+        if self.shaping.decoys.is_empty() && self.shaping.fragment_mtu.is_none() {
+            return Outgoing::Ip(real);
+        }
+        let mut copies: Vec<Vec<u8>> = Vec::new();
+        let order: Vec<Option<IpAddr>> =
+            if self.shaping.decoys.is_empty() { vec![None] } else { self.shaping.decoys.clone() };
+        for slot in order {
+            match slot {
+                None => copies.push(real.clone()),
+                Some(decoy) if decoy.is_ipv4() == target.ip.is_ipv4() => {
+                    let mut fake = target.clone();
+                    fake.src = decoy;
+                    copies.extend(self.build_ip(&fake, probe, try_no));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(mtu) = self.shaping.fragment_mtu {
+            copies = copies
+                .into_iter()
+                .flat_map(|d| {
+                    if d.first().is_some_and(|b| b >> 4 == 4) {
+                        portolan_wire::fragment(&d, usize::from(mtu)).unwrap_or_else(|_| vec![d])
+                    } else {
+                        vec![d]
+                    }
+                })
+                .collect();
+        }
+        Outgoing::Many(copies)
     }
 
     fn decode(&mut self, rx: &Received) -> Option<Answer> {

@@ -64,6 +64,8 @@ pub enum Outgoing {
     Ip(Vec<u8>),
     /// A link-layer frame (ARP, ND, `--send-eth`).
     Frame(Vec<u8>),
+    /// Several IP datagrams for one try: fragments (`-f`, `--mtu`) and decoy copies (`-D`), in sending order.
+    Many(Vec<Vec<u8>>),
 }
 
 /// What a captured frame says about one of our probes.

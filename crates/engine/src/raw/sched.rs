@@ -429,6 +429,7 @@ pub fn run(
             let sent = match &out {
                 Outgoing::Ip(b) => io.send_ip(b),
                 Outgoing::Frame(b) => io.send_frame(b),
+                Outgoing::Many(list) => list.iter().try_for_each(|b| io.send_ip(b)),
             };
             if let Err(e) = sent {
                 // A local send error (no buffer space, unreachable route) says nothing about the target:
@@ -554,10 +555,14 @@ fn handle_answer(
     finished: &mut dyn FnMut(bool),
 ) {
     let probe = match work {
-        // Discovery: any answer from the host counts, whichever probe drew it.
+        // Discovery: any answer from the host counts, whichever probe drew it; an unreachable sent by a
+        // router on its behalf does not (it says the host could not be reached).
         Work::Discovery => {
             if r.up || r.done {
                 stats.late_or_duplicate += 1;
+                return;
+            }
+            if ans.via.is_some() && matches!(ans.kind, AnswerKind::Port(super::Response::Unreachable(_))) {
                 return;
             }
             ans.probe
