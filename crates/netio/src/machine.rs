@@ -7,7 +7,7 @@
 //! `/proc/net/*` and `/sys/class/net` would not.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use crate::NetError;
 
@@ -317,11 +317,12 @@ pub fn render_iflist(ifaces: &[Interface], routes: &[RouteEntry]) -> String {
         .iter()
         .filter(|r| match r.table {
             TABLE_MAIN => matches!(r.kind, RouteKind::Unicast),
-            // Nmap also lists IPv6 multicast and the loopback address, which Linux keeps in the local table.
+            // Nmap also lists IPv6 multicast and the machine's own non-link-local IPv6 addresses (::1
+            // included), which Linux keeps in the local table (checked against nmap 7.93's output).
             TABLE_LOCAL => {
                 r.dst.is_ipv6()
                     && (r.kind == RouteKind::Multicast
-                        || (r.kind == RouteKind::Local && r.dst == IpAddr::V6(Ipv6Addr::LOCALHOST)))
+                        || (r.kind == RouteKind::Local && !is_link_local(r.dst)))
             }
             _ => false,
         })

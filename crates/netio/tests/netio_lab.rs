@@ -318,7 +318,29 @@ fn route_to_in_routed_lab() {
     assert!(!here.contains(&"198.18.0.1".to_string()));
 }
 
-/// `--iflist` equals Nmap's own output in the same namespace, line for line.
+fn assert_iflist_like_nmap(lab: &Lab, ns: &str) {
+    let ours = lab.run_in(ns, || iflist().unwrap()).unwrap();
+    let out = lab.exec(ns, &["nmap", "--iflist"]).unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let theirs: String = text.lines().skip_while(|l| !l.starts_with('*')).map(|l| format!("{l}\n")).collect();
+    assert_eq!(ours.trim_end(), theirs.trim_end(), "ours:\n{ours}\nnmap:\n{theirs}");
+}
+
+/// Turn IPv6 on in namespace `ns` of a lab (the lab keeps it off) and give eth0 `addr`/64.
+fn enable_ipv6(lab: &Lab, ns: &str, addr: IpAddr) {
+    let real = lab.netns_name(ns).unwrap().to_string();
+    let cmds: [&[&str]; 2] = [
+        &["ip", "netns", "exec", &real, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.lo.disable_ipv6=0", "net.ipv6.conf.eth0.disable_ipv6=0"],
+        &["ip", "-n", &real, "addr", "add", &format!("{addr}/64"), "dev", "eth0", "nodad"],
+    ];
+    for c in cmds {
+        let st = std::process::Command::new(c[0]).args(&c[1..]).status().unwrap();
+        assert!(st.success(), "{c:?}");
+    }
+}
+
+/// `--iflist` equals Nmap's own output in the same namespace, line for line (IPv4 only, then with IPv6).
 #[test]
 fn iflist_matches_nmap() {
     if !require_root_or_skip() {
@@ -326,13 +348,10 @@ fn iflist_matches_nmap() {
     }
     let lab = Lab::start_named("routed").unwrap();
     for ns in ["scanner", "router"] {
-        let ours = lab.run_in(ns, || iflist().unwrap()).unwrap();
-        let out = lab.exec(ns, &["nmap", "--iflist"]).unwrap();
-        assert!(out.status.success());
-        let text = String::from_utf8_lossy(&out.stdout);
-        let theirs: String = text.lines().skip_while(|l| !l.starts_with('*')).map(|l| format!("{l}\n")).collect();
-        assert_eq!(ours.trim_end(), theirs.trim_end(), "ours:\n{ours}\nnmap:\n{theirs}");
+        assert_iflist_like_nmap(&lab, ns);
     }
+    enable_ipv6(&lab, "scanner", IpAddr::V6(Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 1)));
+    assert_iflist_like_nmap(&lab, "scanner");
 }
 
 /// Privilege detection agrees with the kernel: with every capability dropped (still uid 0), detection says
@@ -410,15 +429,7 @@ fn ipv6_syn_and_neighbour() {
     }
     let lab = Lab::start_named("connect-basic").unwrap();
     for (ns, addr) in [("scanner", me6), ("target", t6)] {
-        let real = lab.netns_name(ns).unwrap().to_string();
-        let cmds: [&[&str]; 2] = [
-            &["ip", "netns", "exec", &real, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.eth0.disable_ipv6=0"],
-            &["ip", "-n", &real, "addr", "add", &format!("{addr}/64"), "dev", "eth0", "nodad"],
-        ];
-        for c in cmds {
-            let st = std::process::Command::new(c[0]).args(&c[1..]).status().unwrap();
-            assert!(st.success(), "{c:?}");
-        }
+        enable_ipv6(&lab, ns, addr);
     }
     run_inner(&lab, lab.scanner(), NAME, &[], &[]);
 }
