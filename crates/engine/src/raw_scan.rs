@@ -40,7 +40,12 @@ fn is_tcp_raw(t: ScanType) -> bool {
 /// that have no unprivileged form (UDP, SCTP, IP protocol) are an error that says how to get privileges.
 pub fn choose_techniques(plan: &ScanPlan) -> Result<Techniques, TechniqueError> {
     let privs = portolan_netio::raw_privileges();
-    choose_with(plan, privs.can_raw(), &privs.explain().unwrap_or_default())
+    match plan.privileged {
+        // --privileged: the user vouches for raw access (e.g. capabilities this check cannot see).
+        Some(true) => choose_with(plan, true, ""),
+        Some(false) => choose_with(plan, false, "--unprivileged was given"),
+        None => choose_with(plan, privs.can_raw(), &privs.explain().unwrap_or_default()),
+    }
 }
 
 pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Techniques, TechniqueError> {

@@ -505,3 +505,91 @@ pub fn capture_filter(hosts: &[RawHost]) -> String {
     let dst = srcs.iter().map(|s| format!("dst host {s}")).collect::<Vec<_>>().join(" or ");
     if dst.is_empty() { "arp".into() } else { format!("arp or ({dst})") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portolan_wire::{IpVersion, parse_network};
+
+    fn host() -> RawHost {
+        RawHost {
+            ip: "198.18.0.2".parse().unwrap(),
+            src: "198.18.0.1".parse().unwrap(),
+            src_mac: None,
+            next_hop_mac: None,
+        }
+    }
+
+    fn datagrams(o: Outgoing) -> Vec<Vec<u8>> {
+        match o {
+            Outgoing::Ip(d) => vec![d],
+            Outgoing::Many(v) => v,
+            Outgoing::Frame(_) => panic!("an IP probe came out as a frame"),
+        }
+    }
+
+    #[test]
+    fn probes_carry_the_shaping_options() {
+        let probe = Probe::Tcp { port: 80, flags: classify::SYN };
+        let shaping = Shaping { source_port: Some(53), ttl: Some(7), data: b"hello".to_vec(), ..Shaping::default() };
+        let mut c = WireCodec::new(LinkType::RawIp, &[probe], &[host()], shaping);
+        let d = datagrams(c.build(&host(), probe, 2)).remove(0);
+        let p = parse_network(None, None, 0x0800, &d).unwrap();
+        let ip = p.ip.unwrap();
+        assert_eq!(ip.ttl, 7);
+        let Transport::Tcp(t) = p.transport else { panic!("not TCP") };
+        assert_eq!((t.src_port, t.dst_port), (53, 80), "-g fixes the source port");
+        assert_eq!(t.payload, b"hello");
+        assert!(t.checksum_ok);
+    }
+
+    #[test]
+    fn fragments_and_decoys() {
+        let probe = Probe::Tcp { port: 443, flags: classify::SYN };
+        let decoy: IpAddr = "198.18.9.9".parse().unwrap();
+        let shaping = Shaping { fragment_mtu: Some(8), decoys: vec![Some(decoy), None], ..Shaping::default() };
+        let mut c = WireCodec::new(LinkType::RawIp, &[probe], &[host()], shaping);
+        let all = datagrams(c.build(&host(), probe, 0));
+        // A 24-byte TCP header (with MSS) in 8-byte fragments: 3 per copy, decoy first.
+        assert_eq!(all.len(), 6, "{} datagrams", all.len());
+        let srcs: Vec<IpAddr> = all
+            .iter()
+            .map(|d| parse_network(None, None, 0x0800, d).unwrap().ip.unwrap().src)
+            .collect();
+        assert_eq!(srcs[..3], [decoy; 3]);
+        assert_eq!(srcs[3..], [host().src; 3]);
+        for d in &all {
+            let ip = parse_network(None, None, 0x0800, d).unwrap().ip.unwrap();
+            assert_eq!(ip.version, IpVersion::V4);
+            assert!(ip.more_frags || ip.frag_offset > 0, "every piece is a fragment");
+        }
+    }
+
+    #[test]
+    fn replies_are_matched_to_their_probe_and_try() {
+        let probe = Probe::Tcp { port: 22, flags: classify::SYN };
+        let mut c = WireCodec::new(LinkType::RawIp, &[probe], &[host()], Shaping::default());
+        let sent = datagrams(c.build(&host(), probe, 1)).remove(0);
+        let p = parse_network(None, None, 0x0800, &sent).unwrap();
+        let Transport::Tcp(t) = p.transport else { panic!() };
+        // The target's SYN/ACK back to our source port.
+        let mut synack = TcpRepr::new(22, t.src_port, 999, t.seq.wrapping_add(1), TcpFlags(0x12));
+        synack.window = 64240;
+        let ip = Ipv4Params::new("198.18.0.2".parse().unwrap(), "198.18.0.1".parse().unwrap(), 63, 1);
+        let reply = build::ipv4_tcp(&ip, &synack, &[]).unwrap();
+        let rx = Received { time: std::time::Instant::now(), link: LinkType::RawIp, data: reply };
+        let a = c.decode(&rx).expect("our reply");
+        assert_eq!(a.probe, probe);
+        assert_eq!(a.try_no, Some(1));
+        assert_eq!(a.ttl, 63);
+        assert_eq!(a.kind, AnswerKind::Port(Response::Tcp { flags: 0x12, window: 64240 }));
+        // Our own probe, seen on the way out (loopback), is not an answer.
+        let own = Received { time: std::time::Instant::now(), link: LinkType::RawIp, data: sent };
+        assert!(c.decode(&own).is_none());
+        // Garbage is ignored, never a panic.
+        for n in 0..60 {
+            let junk = Received { time: std::time::Instant::now(), link: LinkType::RawIp, data: vec![0x45; n] };
+            let _ = c.decode(&junk);
+        }
+    }
+}
