@@ -12,6 +12,8 @@
 //!   also how Nmap orders `--top-ports`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod payloads;
 pub mod services;
 
+pub use payloads::{PayloadError, PayloadProblem, UdpPayloads};
 pub use services::{LineProblem, ServiceEntry, ServicesDb, ServicesError};

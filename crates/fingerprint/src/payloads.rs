@@ -479,7 +479,12 @@ impl<'a> Parser<'a> {
                     parse_ports(&w).map_err(|problem| self.error_at(l, p, s, problem))?
                 }
                 _ => {
-                    return Err(self.error_at(line, pos, line_start, PayloadProblem::ExpectedPorts));
+                    return Err(self.error_at(
+                        line,
+                        pos,
+                        line_start,
+                        PayloadProblem::ExpectedPorts,
+                    ));
                 }
             };
             let mut data = Vec::new();
