@@ -88,7 +88,11 @@ struct Shared {
     pcap_dropped: AtomicU64,
     if_dropped: AtomicU64,
     error: Mutex<Option<String>>,
+    /// A new BPF filter for the capture thread to install, with where to say how it went.
+    filter_req: Mutex<Option<FilterRequest>>,
 }
+
+type FilterRequest = (String, mpsc::Sender<Result<(), String>>);
 
 /// The real network: see the module documentation.
 pub struct LiveIo {
@@ -214,6 +218,11 @@ fn capture_loop(mut cap: Capture<Active>, link: LinkType, tx: SyncSender<Receive
             save_stats(&mut cap);
             last_stats = Instant::now();
         }
+        let req = shared.filter_req.lock().ok().and_then(|mut g| g.take());
+        if let Some((f, reply)) = req {
+            let _ = reply.send(cap.filter(&f, true).map_err(|e| e.to_string()));
+            continue;
+        }
         if let Err(e) = wait_readable(&cap, poll_ms) {
             fail(format!("waiting for frames: {e}"));
             break;
@@ -314,6 +323,34 @@ impl LiveIo {
             if_dropped: s.if_dropped.load(Ordering::Relaxed),
             sent_ip: self.sent_ip,
             sent_frames: self.sent_frames,
+        }
+    }
+
+    /// Replace the capture's BPF filter (e.g. between discovery and the port scan). Takes effect within
+    /// one `poll_ms`; frames captured under the old filter and not yet received are still delivered.
+    pub fn set_filter(&mut self, filter: &str) -> Result<(), NetError> {
+        let (tx, rx) = mpsc::channel();
+        {
+            let mut g = self
+                .shared
+                .filter_req
+                .lock()
+                .map_err(|_| NetError::Capture("capture thread state poisoned".into()))?;
+            *g = Some((filter.to_string(), tx));
+        }
+        let wait = Duration::from_millis(u64::try_from(self.cfg.poll_ms.max(1)).unwrap_or(20) * 10 + 1000);
+        match rx.recv_timeout(wait) {
+            Ok(Ok(())) => {
+                self.cfg.filter = filter.to_string();
+                Ok(())
+            }
+            Ok(Err(e)) => Err(NetError::Capture(format!("BPF filter {filter:?}: {e}"))),
+            Err(_) => {
+                if let Ok(mut g) = self.shared.filter_req.lock() {
+                    g.take();
+                }
+                Err(self.thread_error())
+            }
         }
     }
 

@@ -554,6 +554,14 @@ fn shutdown_and_bad_filter() {
         let r = io.recv_until(Instant::now() + Duration::from_secs(2)).unwrap().expect("no echo reply on lo");
         assert_eq!(r.data[14 + 20], 0, "echo reply type");
         assert!(io.recv_until(Instant::now() + Duration::from_millis(50)).unwrap().is_none());
+        // A new filter on the running capture: now the requests are seen, not the replies.
+        let e = io.set_filter("icmp and and").unwrap_err();
+        assert!(e.to_string().contains("icmp and and"), "{e}");
+        io.set_filter("icmp[icmptype] == icmp-echo").unwrap();
+        io.send_ip(&ping).unwrap();
+        let r = io.recv_until(Instant::now() + Duration::from_secs(2)).unwrap().expect("no echo request on lo");
+        assert_eq!(r.data[14 + 20], 8, "echo request type");
+        assert!(io.recv_until(Instant::now() + Duration::from_millis(50)).unwrap().is_none());
         done(NAME);
         return;
     }
