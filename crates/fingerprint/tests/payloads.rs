@@ -723,3 +723,314 @@ fn ws_discovery_payload_is_well_formed_xml_probe() {
     let text = std::str::from_utf8(p).unwrap();
     assert!(text.contains("discovery/Probe</wsa:Action>"));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Real daemons on 127.0.0.1 (Debian dnsmasq-base, chrony, snmpd): the payload gets a real answer. Each
+// test skips, saying so, when its daemon is not installed; it fails when the daemon is there but the
+// answer is missing or wrong.
+// ---------------------------------------------------------------------------------------------------------
+
+fn installed(binary: &str) -> Option<PathBuf> {
+    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(binary))
+        .find(|p| p.exists())
+}
+
+/// A daemon this test started; killed and reaped when dropped, even when the test fails.
+struct Daemon {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(mut cmd: Command, log: PathBuf) -> Daemon {
+        let out = std::fs::File::create(&log).unwrap();
+        cmd.stdout(out.try_clone().unwrap()).stderr(out);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Daemon { child, log }
+    }
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends `payload` to 127.0.0.1:`port` until an answer from that address arrives (the daemon may still be
+/// starting); at most 25 tries of 200 ms.
+fn exchange(daemon: &mut Daemon, port: u16, payload: &[u8]) -> Vec<u8> {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    let target = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut buf = vec![0u8; 65_536];
+    for _ in 0..25 {
+        sock.send_to(payload, target).unwrap();
+        if let Ok((n, from)) = sock.recv_from(&mut buf)
+            && from == target
+        {
+            return buf[..n].to_vec();
+        }
+        if let Ok(Some(status)) = daemon.child.try_wait() {
+            panic!("daemon exited ({status}):\n{}", daemon.log());
+        }
+    }
+    panic!(
+        "no answer from 127.0.0.1:{port}; daemon log:\n{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn dnsmasq_answers_the_dns_payloads() {
+    let Some(bin) = installed("dnsmasq") else {
+        eprintln!("SKIP: dnsmasq not installed (Debian dnsmasq-base)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp_port();
+    let mut cmd = Command::new(bin);
+    // No upstream servers, no hosts file, loopback only: dnsmasq answers from itself and sends nothing out.
+    cmd.args([
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--listen-address=127.0.0.1",
+        "--bind-interfaces",
+        "--pid-file=",
+        "--log-facility=-",
+        &format!("--port={port}"),
+    ]);
+    let mut d = Daemon::start(cmd, dir.path().join("log"));
+    for payload in all(53) {
+        let reply = exchange(&mut d, port, payload);
+        let (qid, _, questions) = decode_dns_query(payload);
+        let mut r = Reader::new(&reply);
+        assert_eq!(r.u16(), qid, "reply ID matches the query");
+        let flags = r.u16();
+        assert_eq!(flags & 0x8000, 0x8000, "QR set: a response");
+        assert_eq!(r.u16(), 1, "question echoed");
+        let ancount = r.u16();
+        let (name, qtype, _) = &questions[0];
+        if name == "version.bind" && *qtype == 16 {
+            assert_eq!(flags & 0xF, 0, "NOERROR");
+            assert_eq!(ancount, 1);
+            assert!(
+                reply.windows(8).any(|w| w == b"dnsmasq-"),
+                "TXT answer names the software: {reply:02x?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn chronyd_answers_the_ntp_payload() {
+    let Some(bin) = installed("chronyd") else {
+        eprintln!("SKIP: chronyd not installed (Debian chrony)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_udp_port();
+    let conf = dir.path().join("chrony.conf");
+    // No time sources (nothing is sent out), serve loopback clients as a local stratum-10 clock, no command
+    // sockets, never touch the system clock (-x).
+    std::fs::write(
+        &conf,
+        format!(
+            "port {port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\ncmdport 0\nbindcmdaddress /\n\
+             local stratum 10\npidfile {}\n",
+            dir.path().join("chronyd.pid").display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(bin);
+    cmd.args(["-d", "-x", "-u", "root", "-f"]).arg(&conf);
+    let mut d = Daemon::start(cmd, dir.path().join("log"));
+    let payload = all(123)[0];
+    let reply = exchange(&mut d, port, payload);
+    assert!(reply.len() >= 48, "{} bytes", reply.len());
+    assert_eq!(reply[0] & 7, 4, "mode 4 = server");
+    assert_eq!(
+        (reply[0] >> 3) & 7,
+        (payload[0] >> 3) & 7,
+        "server answers in the client's version"
+    );
+    assert_eq!(reply[1], 10, "stratum of the configured local clock");
+    assert_eq!(
+        &reply[24..32],
+        &payload[40..48],
+        "origin timestamp = our transmit timestamp"
+    );
+}
+
+#[test]
+fn snmpd_answers_both_snmp_payloads() {
+    let Some(bin) = installed("snmpd") else {
+        eprintln!("SKIP: snmpd not installed (Debian snmpd)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let persistent = dir.path().join("persistent");
+    std::fs::create_dir(&persistent).unwrap();
+    let conf = dir.path().join("agent.conf");
+    std::fs::write(&conf, "rocommunity public 127.0.0.1\n").unwrap();
+    let port = free_udp_port();
+    let mut cmd = Command::new(bin);
+    // -C: only our configuration; SNMP_PERSISTENT_DIR keeps the agent's state out of /var/lib/snmp.
+    cmd.env("SNMP_PERSISTENT_DIR", &persistent)
+        .env("MIBS", "")
+        .args(["-f", "-Le", "-C", "-c"])
+        .arg(&conf)
+        .arg(format!("udp:127.0.0.1:{port}"));
+    let mut d = Daemon::start(cmd, dir.path().join("log"));
+    let mut saw = (false, false);
+    for payload in all(161) {
+        let sent = &ber_parse_all(payload)[0];
+        let reply = exchange(&mut d, port, payload);
+        let top = ber_parse_all(&reply);
+        let msg = &top[0];
+        match ber_int(&msg.children[0]) {
+            3 => {
+                // Report (RFC 3416 [8]) of usmStatsUnknownEngineIDs, with our msgID, and the engine ID filled.
+                assert_eq!(
+                    ber_int(&msg.children[1].children[0]),
+                    ber_int(&sent.children[1].children[0]),
+                    "msgID echoed"
+                );
+                let usm = ber_parse_all(&msg.children[2].content);
+                assert!(
+                    !usm[0].children[0].content.is_empty(),
+                    "agent's engine ID reported"
+                );
+                let pdu = &msg.children[3].children[2];
+                assert_eq!(pdu.tag, 0xA8, "Report-PDU");
+                let oid = ber_oid(&pdu.children[3].children[0].children[0]);
+                assert_eq!(oid, "1.3.6.1.6.3.15.1.1.4.0", "usmStatsUnknownEngineIDs");
+                saw.0 = true;
+            }
+            1 => {
+                let pdu = &msg.children[2];
+                assert_eq!(pdu.tag, 0xA2, "Response-PDU");
+                assert_eq!(
+                    ber_int(&pdu.children[0]),
+                    ber_int(&sent.children[2].children[0]),
+                    "request-id echoed"
+                );
+                assert_eq!(ber_int(&pdu.children[1]), 0, "noError");
+                let vb = &pdu.children[3].children[0];
+                assert_eq!(ber_oid(&vb.children[0]), "1.3.6.1.2.1.1.1.0");
+                assert_eq!(vb.children[1].tag, 0x04, "sysDescr is an OCTET STRING");
+                assert!(!vb.children[1].content.is_empty());
+                saw.1 = true;
+            }
+            v => panic!("answer in SNMP version {v}"),
+        }
+    }
+    assert_eq!(saw, (true, true));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Nmap as the judge of the format: given Portolan's file as its nmap-payloads (--datadir), Nmap 7.93 sends,
+// to each port, exactly the payloads Portolan's parser reads from that file.
+// ---------------------------------------------------------------------------------------------------------
+
+#[test]
+fn nmap_sends_the_bytes_our_parser_reads() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    if !is_root || installed("nmap").is_none() {
+        eprintln!("SKIP: needs nmap and root (nmap -sU)");
+        return;
+    }
+    let db = UdpPayloads::builtin();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nmap-payloads"), BUILTIN_TEXT).unwrap();
+    // One listener per payload port that is free here; a port some other service holds is left out.
+    let mut ports: Vec<u16> = db
+        .entries()
+        .iter()
+        .flat_map(|e| e.ports.iter().flat_map(|&(lo, hi)| lo..=hi))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let listeners: Vec<(u16, std::net::UdpSocket)> = ports
+        .iter()
+        .filter_map(|&p| {
+            std::net::UdpSocket::bind(("127.0.0.1", p))
+                .ok()
+                .map(|s| (p, s))
+        })
+        .collect();
+    assert!(
+        listeners.len() * 2 > ports.len(),
+        "only {} of {} ports free",
+        listeners.len(),
+        ports.len()
+    );
+    for (_, s) in &listeners {
+        s.set_nonblocking(true).unwrap();
+    }
+    let list = listeners
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = Command::new("nmap")
+        .arg("--datadir")
+        .arg(dir.path())
+        .args([
+            "-sU",
+            "-n",
+            "-Pn",
+            "--max-retries",
+            "0",
+            "-p",
+            &list,
+            "127.0.0.1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut buf = vec![0u8; 65_536];
+    for (port, sock) in &listeners {
+        let mut got = std::collections::BTreeSet::new();
+        while let Ok((n, _)) = sock.recv_from(&mut buf) {
+            got.insert(buf[..n].to_vec());
+        }
+        let want: std::collections::BTreeSet<Vec<u8>> =
+            db.all_for_port(*port).map(|p| p.data.clone()).collect();
+        assert_eq!(
+            got, want,
+            "{port}/udp: Nmap sent other bytes than our parser read"
+        );
+    }
+    eprintln!(
+        "Nmap sent our parser's payloads to {} of {} ports",
+        listeners.len(),
+        ports.len()
+    );
+}
