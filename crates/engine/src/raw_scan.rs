@@ -79,14 +79,28 @@ pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Tech
     Ok(Techniques { raw: can_raw && plan.discovery != DiscoveryMode::ListOnly, scan_types: types, notices })
 }
 
-/// Per target: how to reach it, or why it cannot be reached.
-pub fn routes(targets: &[IpAddr], plan: &ScanPlan) -> Vec<Result<Route, NetError>> {
+/// Per target: how to reach it, or why it cannot be reached. One snapshot of the machine's interfaces,
+/// routes and neighbours serves every target (a sweep of a /16 resolves 65,536 routes).
+pub fn routes(targets: &[IpAddr], plan: &ScanPlan) -> (Option<portolan_netio::Machine>, Vec<Result<Route, NetError>>) {
     let ov = RouteOverrides { interface: plan.interface.clone(), source: plan.evasion.source_addr };
-    targets.iter().map(|ip| portolan_netio::route_to(*ip, &ov)).collect()
+    match portolan_netio::Machine::snapshot() {
+        Ok(m) => {
+            let r = targets.iter().map(|ip| m.route_to(*ip, &ov)).collect();
+            (Some(m), r)
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            (None, targets.iter().map(|_| Err(NetError::Other(msg.clone()))).collect())
+        }
+    }
 }
 
 /// Raw hosts, grouped by the interface their route leaves through (one capture each).
-pub fn by_interface(targets: &[IpAddr], routes: &[Result<Route, NetError>]) -> BTreeMap<String, Vec<(usize, RawHost, bool)>> {
+pub fn by_interface(
+    machine: Option<&portolan_netio::Machine>,
+    targets: &[IpAddr],
+    routes: &[Result<Route, NetError>],
+) -> BTreeMap<String, Vec<(usize, RawHost, bool)>> {
     let mut out: BTreeMap<String, Vec<(usize, RawHost, bool)>> = BTreeMap::new();
     for (i, (ip, r)) in targets.iter().zip(routes).enumerate() {
         let Ok(r) = r else { continue };
@@ -95,7 +109,7 @@ pub fn by_interface(targets: &[IpAddr], routes: &[Result<Route, NetError>]) -> B
         let next_hop_mac = if r.interface.loopback {
             Some([0; 6])
         } else {
-            portolan_netio::neighbour_mac(hop, Some(&r.interface.name)).ok().flatten()
+            machine.and_then(|m| m.neighbour_mac(hop, Some(&r.interface.name)))
         };
         out.entry(r.interface.name.clone()).or_default().push((
             i,

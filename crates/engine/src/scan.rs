@@ -87,10 +87,12 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         progress_every: Duration::from_secs(1),
         trace: plan.packet_trace,
     };
+    // A ping scan has no per-host port work, so bigger groups keep the wire busy (Nmap does the same).
+    let default_group = if input.techniques.raw && plan.discovery == DiscoveryMode::DiscoveryOnly { 4096 } else { 256 };
     let group_size = plan
         .timing
         .max_hostgroup
-        .map_or(256, |m| m as usize)
+        .map_or(default_group, |m| m as usize)
         .max(plan.timing.min_hostgroup.unwrap_or(1) as usize)
         .max(1);
     let discovery_ports: Vec<u16> = if plan.discovery_tcp_ports.is_empty() {
@@ -366,8 +368,8 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
 
         if plan.traceroute && input.techniques.raw && !up_idx.is_empty() {
             let ips: Vec<IpAddr> = up_idx.iter().map(|&i| group[i].ip).collect();
-            let routes = raw_scan::routes(&ips, plan);
-            for (iface, members) in raw_scan::by_interface(&ips, &routes) {
+            let (machine, routes) = raw_scan::routes(&ips, plan);
+            for (iface, members) in raw_scan::by_interface(machine.as_ref(), &ips, &routes) {
                 let loopback =
                     members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
                 let targets: Vec<TraceTarget> = members
@@ -479,14 +481,14 @@ async fn run_raw_groups(
     udp_payloads: &std::collections::HashMap<u16, Vec<u8>>,
     on_fact: &mut (dyn FnMut(IpAddr, RawFact) + Send),
 ) -> Result<(), EngineError> {
-    let routes = raw_scan::routes(ips, plan);
+    let (machine, routes) = raw_scan::routes(ips, plan);
     for (ip, r) in ips.iter().zip(&routes) {
         if let Err(e) = r {
             on_fact(*ip, RawFact::Warning(format!("no route to {ip}: {e}")));
         }
     }
     let shaping = raw_scan::shaping(plan, udp_payloads);
-    for (iface, members) in raw_scan::by_interface(ips, &routes) {
+    for (iface, members) in raw_scan::by_interface(machine.as_ref(), ips, &routes) {
         let loopback = members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
         let hosts: Vec<RawHost> = members.iter().map(|m| m.1.clone()).collect();
         let spec = RunSpec {
@@ -533,7 +535,7 @@ async fn raw_discovery(
 ) -> Result<Vec<Found>, EngineError> {
     let mut found: Vec<Found> = vec![None; group.len()];
     let ips: Vec<IpAddr> = group.iter().map(|t| t.ip).collect();
-    let routes = raw_scan::routes(&ips, plan);
+    let (_machine, routes) = raw_scan::routes(&ips, plan);
     let mut by_ip: std::collections::HashMap<IpAddr, Vec<usize>> = Default::default();
     for (i, ip) in ips.iter().enumerate() {
         by_ip.entry(*ip).or_default().push(i);
