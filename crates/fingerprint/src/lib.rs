@@ -1,5 +1,5 @@
-//! Portolan's databases and matchers: the services/ports table today, later service probes, OS fingerprints,
-//! MAC vendor prefixes and UDP payloads. Each database is read from Nmap's file format, so the same parser
+//! Portolan's databases and matchers: the services/ports table and the UDP scan payloads today, later
+//! service probes, OS fingerprints and MAC vendor prefixes. Each database is read from Nmap's file format, so the same parser
 //! serves Portolan's own files (in `data/`, embedded at build time) and, when the user opts in with
 //! `--datadir`, Nmap's.
 //!
