@@ -1,7 +1,7 @@
 //! Portolan's databases and matchers: the services/ports table and the UDP scan payloads today, later
-//! service probes, OS fingerprints and MAC vendor prefixes. Each database is read from Nmap's file format, so the same parser
-//! serves Portolan's own files (in `data/`, embedded at build time) and, when the user opts in with
-//! `--datadir`, Nmap's.
+//! service probes, OS fingerprints and MAC vendor prefixes. Each database is read from Nmap's file format,
+//! so the same parser serves Portolan's own files (in `data/`, embedded at build time) and, when the user
+//! opts in with `--datadir`, Nmap's.
 //!
 //! Invariants:
 //! - No network I/O. The only I/O is reading a database file the caller names (`load`, `load_from_datadir`);

@@ -449,6 +449,8 @@ impl<'a> Parser<'a> {
 
     fn entries(mut self) -> Result<(Vec<Payload>, Vec<IgnoredKeyword>), SyntaxError> {
         let mut entries: Vec<Payload> = Vec::new();
+        // Column of each entry's `udp`, for errors found after the whole file is read.
+        let mut columns: Vec<usize> = Vec::new();
         let mut ignored = Vec::new();
         let mut pending = self.next_token()?;
         while let Some((token, at)) = pending.take() {
@@ -554,33 +556,47 @@ impl<'a> Parser<'a> {
                 source_port,
                 line,
             });
-            check_limit(&entries).map_err(|port| {
-                self.error_at(line, pos, line_start, PayloadProblem::TooManyPayloads(port))
-            })?;
+            columns.push(pos - line_start + 1);
+        }
+        if let Some((index, port)) = first_over_limit(&entries) {
+            return Err(SyntaxError {
+                line: entries[index].line,
+                column: columns[index],
+                problem: PayloadProblem::TooManyPayloads(port),
+            });
         }
         Ok((entries, ignored))
     }
 }
 
-/// The port most covered by entries is covered at some range start; returns it if over the limit.
-fn check_limit(entries: &[Payload]) -> Result<(), u16> {
-    let Some(last) = entries.last() else {
-        return Ok(());
-    };
-    // Only the newest entry can push a port over the limit; test the starts of ranges overlapping it.
-    for &(lo, hi) in &last.ports {
-        let candidates = entries
-            .iter()
-            .flat_map(|e| e.ports.iter().map(|&(s, _)| s))
-            .filter(|&s| lo <= s && s <= hi)
-            .chain(std::iter::once(lo));
-        for port in candidates {
-            if entries.iter().filter(|e| e.covers(port)).count() > MAX_PAYLOADS_PER_PORT {
-                return Err(port);
-            }
+/// The first entry, in file order, that gives some port more than `MAX_PAYLOADS_PER_PORT` payloads, and
+/// that port. A sweep over range boundaries finds the most-covered ports in O(R log R) for R ranges, so a
+/// hostile file with many entries cannot make loading slow.
+fn first_over_limit(entries: &[Payload]) -> Option<(usize, u16)> {
+    let mut events: Vec<(u32, i32)> = entries
+        .iter()
+        .flat_map(|e| e.ports.iter())
+        .flat_map(|&(lo, hi)| [(u32::from(lo), 1), (u32::from(hi) + 1, -1)])
+        .collect();
+    // At one position, ends (-1) sort before starts (+1), so touching ranges do not count as overlapping.
+    events.sort_unstable();
+    let mut depth = 0i32;
+    let mut over: Option<u16> = None;
+    for (at, delta) in events {
+        depth += delta;
+        if depth > MAX_PAYLOADS_PER_PORT as i32 {
+            over = u16::try_from(at).ok();
+            break;
         }
     }
-    Ok(())
+    let port = over?;
+    let index = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.covers(port))
+        .nth(MAX_PAYLOADS_PER_PORT)
+        .map(|(i, _)| i)?;
+    Some((index, port))
 }
 
 fn parse_port(s: &[u8]) -> Option<u16> {
