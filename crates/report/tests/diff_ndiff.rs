@@ -80,7 +80,7 @@ fn normal_output_matches_nmaps_file() {
 
 #[test]
 fn nmap_xml_round_trips_through_our_writer() {
-    for name in ["scan-a.xml", "scan-b.xml", "scan-c.xml"] {
+    for name in ["scan-a.xml", "scan-b.xml", "scan-c.xml", "scan-d.xml"] {
         let r = load(name);
         let ours = xml::render(&r, &opts(&r));
         xmllint_valid(&ours);
@@ -584,6 +584,22 @@ fn same_changes_as_ndiff_reversed() {
     assert!(set.contains("name 198.18.1.2 -web-b.lab"), "{set:#?}");
 }
 
+/// Scan D (-v) lists 198.18.1.3 as down and finds port 22 filtered.
+#[test]
+fn same_changes_as_ndiff_host_down_and_filtered() {
+    if !have_ndiff() {
+        eprintln!("SKIP: Debian's ndiff is not installed");
+        return;
+    }
+    let set = compare_with_ndiff("scan-a.xml", "scan-d.xml");
+    assert!(set.contains("state 198.18.1.3 up->down"), "{set:#?}");
+    assert!(set.contains("port 198.18.1.3 tcp/80 open->unknown"), "{set:#?}");
+    // C and D share the host name of 198.18.1.2, so ndiff compares its ports.
+    let set = compare_with_ndiff("scan-c.xml", "scan-d.xml");
+    assert!(set.contains("host+ 198.18.1.3"), "{set:#?}");
+    assert!(set.contains("port 198.18.1.2 tcp/22 closed->filtered"), "{set:#?}");
+}
+
 #[test]
 fn same_changes_as_ndiff_hostname() {
     if !have_ndiff() {
@@ -615,12 +631,14 @@ fn text_layout_matches_ndiff() {
         eprintln!("SKIP: Debian's ndiff is not installed");
         return;
     }
-    let d = diff::diff(&load("scan-a.xml"), &load("scan-b.xml"));
-    for (flags, verbose) in [(&[][..], false), (&["-v"][..], true)] {
-        let (_, theirs) = run_ndiff(flags, "scan-a.xml", "scan-b.xml");
-        let ours = diff::render_text(&d, verbose);
-        let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
-        assert_eq!(o, t, "verbose={verbose}\n--- ndiff ---\n{theirs}\n--- ours ---\n{ours}");
+    for (a, b) in [("scan-a.xml", "scan-b.xml"), ("scan-b.xml", "scan-a.xml"), ("scan-c.xml", "scan-d.xml")] {
+        let d = diff::diff(&load(a), &load(b));
+        for (flags, verbose) in [(&[][..], false), (&["-v"][..], true)] {
+            let (_, theirs) = run_ndiff(flags, a, b);
+            let ours = diff::render_text(&d, verbose);
+            let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+            assert_eq!(o, t, "{a} -> {b} verbose={verbose}\n--- ndiff ---\n{theirs}\n--- ours ---\n{ours}");
+        }
     }
 }
 

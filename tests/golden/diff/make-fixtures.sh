@@ -13,6 +13,8 @@
 #   198.18.2.3: its MAC address changes.
 # Scan B -> scan C: nothing changes in the lab but the PTR name of 198.18.1.2 (from the scanner's private
 #   /etc/hosts): web-a.lab -> web-b.lab.
+# Scan D (XML only): as C, but with -v (so the down 198.18.1.3 is listed: up in A, down in D) and port 22
+#   of the web namespace dropped by nftables (closed -> filtered).
 set -eu
 OUT=$(cd "$(dirname "$0")" && pwd)
 P=pldiff$$
@@ -64,12 +66,13 @@ lanhttp() {
   ip netns exec "$P-lan" /usr/bin/python3 -m http.server -b 0.0.0.0 -d "$WORK/a" 80 >/dev/null 2>&1 &
   PIDS="$PIDS $!"
 }
-scan() { # label
+scan() { # label [extra nmap options]
+  EXTRA="${2:-}"
   # A private /etc/hosts (mount namespace of its own) gives 198.18.1.2 its PTR name for this scan; the
   # private resolv.conf points at loopback so no lookup can leave the lab.
   ip netns exec "$P-scanner" unshare -m sh -c "mount --bind '$WORK/hosts' /etc/hosts && \
     mount --bind '$WORK/resolv.conf' /etc/resolv.conf && \
-    nmap -R --system-dns -sV -O --traceroute --script banner,http-title,http-headers,http-methods,ipidseq -p 22,80,2222,8080 -T4 \
+    nmap -R --system-dns -sV -O --traceroute --script banner,http-title,http-headers,http-methods,ipidseq -p 22,80,2222,8080 -T4 $EXTRA \
     --max-retries 1 -oX '$WORK/$1.xml' -oN '$WORK/$1.nmap' 198.18.1.2 198.18.1.3 198.18.2.3 >/dev/null"
   # Our own lab's addresses only; drop the temp paths from the args line.
   sed "s#$WORK/##g" "$WORK/$1.xml" > "$OUT/$1.xml"
@@ -95,4 +98,11 @@ sleep 1
 scan scan-b
 echo "198.18.1.2 web-b.lab" > "$WORK/hosts"
 scan scan-c
-echo "wrote $OUT/scan-a.xml $OUT/scan-b.xml $OUT/scan-c.xml"
+ip netns exec "$P-web" nft -f - <<'NFT'
+table inet pldiff {
+  chain input { type filter hook input priority 0; tcp dport 22 drop; }
+}
+NFT
+scan scan-d -v
+rm -f "$OUT/scan-d.nmap"
+echo "wrote $OUT/scan-a.xml $OUT/scan-b.xml $OUT/scan-c.xml $OUT/scan-d.xml"
