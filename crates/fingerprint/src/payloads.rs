@@ -17,6 +17,8 @@
 //!   them for expansion) and listed in `ignored_keywords`.
 //! - A port may have several payloads (Nmap sends them all; at most 255 per port). `for_port` gives the
 //!   first in file order.
+//! - Nmap skips lines of 1024 characters or more; this parser reads them like any other (Portolan's own
+//!   generator refuses to write one, so both read Portolan's file alike).
 //!
 //! Portolan's own file, `data/portolan-payloads`, is embedded in the binary. Nmap's is read only on
 //! request (`load_from_datadir`); see `data/PROVENANCE.md`.
@@ -781,6 +783,35 @@ mod tests {
         let (line, _, problem, _) = syntax_error(&text);
         assert_eq!(line, MAX_PAYLOADS_PER_PORT + 1);
         assert_eq!(problem, PayloadProblem::TooManyPayloads(15));
+    }
+
+    #[test]
+    fn truncated_and_mutated_files_never_panic() {
+        let text = BUILTIN_TEXT.as_bytes();
+        for end in 0..text.len() {
+            let _ = UdpPayloads::parse_bytes(&text[..end], "t");
+        }
+        // A fixed xorshift sequence: reproducible, no dependency.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let specials = b"\\\"#x0-,\n udp source";
+        let mut parsed = 0;
+        for _ in 0..3000 {
+            let mut m = text.to_vec();
+            for _ in 0..(1 + next() % 4) {
+                let at = (next() % m.len() as u64) as usize;
+                m[at] = specials[(next() % specials.len() as u64) as usize];
+            }
+            if UdpPayloads::parse_bytes(&m, "t").is_ok() {
+                parsed += 1;
+            }
+        }
+        assert!(parsed > 0, "some mutations (inside comments) still parse");
     }
 
     #[test]
