@@ -409,6 +409,13 @@ fn script_xml(s: &ScriptResult) -> String {
     format!("<script id=\"{}\" output=\"{}\"/>\n", attr(&s.id), attr_lines(&s.output))
 }
 
+/// Scripts of a port or host shown whole, ordered by id (then output) as `ndiff` orders them.
+fn scripts_sorted_xml(list: &[ScriptResult]) -> String {
+    let mut v: Vec<&ScriptResult> = list.iter().collect();
+    v.sort_by(|a, b| (&a.id, &a.output).cmp(&(&b.id, &b.output)));
+    v.into_iter().map(script_xml).collect()
+}
+
 fn port_xml(protocol: Protocol, port: u16, v: &PortView<'_>) -> String {
     let mut o = format!("<port portid=\"{port}\" protocol=\"{protocol}\">\n");
     if let Some(s) = v.state {
@@ -416,9 +423,7 @@ fn port_xml(protocol: Protocol, port: u16, v: &PortView<'_>) -> String {
     }
     o.push_str(&service_xml(v.service.as_ref()));
     if let Some(p) = v.listed {
-        for s in &p.scripts {
-            o.push_str(&script_xml(s));
-        }
+        o.push_str(&scripts_sorted_xml(&p.scripts));
     }
     o.push_str("</port>\n");
     o
@@ -442,14 +447,16 @@ fn host_xml(h: &HostReport) -> String {
         }
         o.push_str("</hostnames>\n");
     }
-    o.push_str("<ports>\n");
-    for e in super::extra_counts(h) {
-        let _ = writeln!(o, "<extraports state=\"{}\" count=\"{}\"/>", e.state, e.count);
+    if !h.ports.is_empty() || !h.extra_ports.is_empty() {
+        o.push_str("<ports>\n");
+        for e in super::extra_counts(h) {
+            let _ = writeln!(o, "<extraports state=\"{}\" count=\"{}\"/>", e.state, e.count);
+        }
+        for p in &h.ports {
+            o.push_str(&port_xml(p.protocol, p.port, &port_view(Some(h), p.protocol, p.port)));
+        }
+        o.push_str("</ports>\n");
     }
-    for p in &h.ports {
-        o.push_str(&port_xml(p.protocol, p.port, &port_view(Some(h), p.protocol, p.port)));
-    }
-    o.push_str("</ports>\n");
     if let Some(os) = &h.os {
         o.push_str("<os>\n");
         for m in &os.matches {
@@ -459,9 +466,7 @@ fn host_xml(h: &HostReport) -> String {
     }
     if !h.host_scripts.is_empty() {
         o.push_str("<hostscript>\n");
-        for s in &h.host_scripts {
-            o.push_str(&script_xml(s));
-        }
+        o.push_str(&scripts_sorted_xml(&h.host_scripts));
         o.push_str("</hostscript>\n");
     }
     o.push_str("</host>\n");
@@ -596,17 +601,10 @@ fn host_pair_xml(o: &mut String, a: &HostReport, b: &HostReport, verbose: bool) 
             );
             continue;
         }
-        let scripts = if compare_details {
-            script_diff_xml(
-                va.listed.map(|p| &p.scripts).unwrap_or(&empty),
-                vb.listed.map(|p| &p.scripts).unwrap_or(&empty),
-                false,
-            )
-        } else {
-            String::new()
-        };
+        let (sa, sb) = (va.listed.map(|p| &p.scripts).unwrap_or(&empty), vb.listed.map(|p| &p.scripts).unwrap_or(&empty));
+        let scripts_changed = compare_details && !script_diff_xml(sa, sb, false).is_empty();
         let svc_changed = compare_details && va.service != vb.service;
-        if !svc_changed && scripts.is_empty() {
+        if !svc_changed && !scripts_changed {
             if verbose {
                 ports.push_str(&port_xml(protocol, port, if va.listed.is_some() { &va } else { &vb }));
             }
@@ -626,7 +624,8 @@ fn host_pair_xml(o: &mut String, a: &HostReport, b: &HostReport, verbose: bool) 
         } else {
             ports.push_str(&service_xml(va.service.as_ref()));
         }
-        ports.push_str(&scripts);
+        // In a changed port, -v also lists the scripts that did not change, as ndiff does.
+        ports.push_str(&script_diff_xml(sa, sb, verbose));
         ports.push_str("</port>\n</portdiff>\n");
     }
     if !ports.is_empty() {
