@@ -87,6 +87,24 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         Vec::new()
     };
     warnings.splice(0..0, techniques.notices.iter().cloned());
+    // UDP probes carry protocol payloads (ours, or Nmap's with --datadir) for the ports they know.
+    let mut udp_payloads = std::collections::HashMap::new();
+    if !udp_ports.is_empty() || !plan.discovery_probes.udp.is_empty() {
+        let loaded = match plan.datadir.as_deref() {
+            Some(dir) => portolan_fingerprint::UdpPayloads::load_from_datadir(dir).map(std::borrow::Cow::Owned),
+            None => Ok(std::borrow::Cow::Borrowed(portolan_fingerprint::UdpPayloads::builtin())),
+        };
+        match loaded {
+            Ok(db) => {
+                for &p in udp_ports.iter().chain(&plan.discovery_probes.udp) {
+                    if let Some(bytes) = db.for_port(p) {
+                        udp_payloads.insert(p, bytes.to_vec());
+                    }
+                }
+            }
+            Err(e) => warnings.push(format!("UDP payloads not loaded, probes go empty: {e}")),
+        }
+    }
     // Targets are read and checked (including -iL files) before anything is printed or sent.
     let targets = TargetSource::from_plan(&plan).map_err(portolan_engine::EngineError::from)?;
     let db = Arc::new(db);
@@ -154,7 +172,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         udp_ports,
         sctp_ports,
         techniques,
-        udp_payloads: Default::default(),
+        udp_payloads,
         service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
     };
     let engine_cancel = cancel.clone();
