@@ -611,3 +611,52 @@ fn machine_snapshot_routes_a_slash16() {
     let want = String::from_utf8_lossy(&target_mac.stdout).trim().to_string();
     assert_eq!(mac.map(|m| fmt_mac(&m)), Some(want));
 }
+
+/// Through a router: the raw SYN leaves via the gateway (the kernel resolves the gateway's MAC) and the
+/// far target's SYN/ACK comes back; with TTL 1 the router's ICMP time-exceeded is captured instead.
+#[test]
+fn routed_syn_and_ttl_expiry() {
+    const NAME: &str = "routed_syn_and_ttl_expiry";
+    if inner() {
+        let me: IpAddr = "198.18.0.1".parse().unwrap();
+        let target: IpAddr = "198.18.1.2".parse().unwrap();
+        let router: IpAddr = "198.18.0.254".parse().unwrap();
+        let route = route_to(target, &RouteOverrides::default()).unwrap();
+        assert_eq!(route.gateway, Some(router));
+        let filter = format!("dst host {me} and (tcp or icmp)");
+        let mut io = LiveIo::open(LiveConfig::new(route.interface.name.clone(), filter)).unwrap();
+        io.send_ip(&tcp_syn(me, target, 40100, 80, 5000)).unwrap();
+        let (s, _) = await_seg(&mut io, target, 80, 40100, Duration::from_secs(3)).expect("no SYN/ACK through the router");
+        assert_eq!((s.flags & 0x12, s.ack), (0x12, 5001));
+        // The frame came from the router's MAC: the gateway, not the target, is the link-layer peer.
+        assert_eq!(neighbour_mac(router, Some("eth0")).unwrap(), Some(s.src_mac));
+
+        let mut syn = tcp_syn(me, target, 40101, 80, 6000);
+        syn[8] = 1;
+        syn[10..12].copy_from_slice(&[0, 0]);
+        let c = csum(&[&syn[..20]]);
+        syn[10..12].copy_from_slice(&c.to_be_bytes());
+        io.send_ip(&syn).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut expired = false;
+        while let Some(r) = io.recv_until(deadline).unwrap() {
+            let ip = &r.data[14..];
+            // ICMP (proto 1) type 11 from the router, quoting our SYN (its source port at the quote's TCP).
+            if ip[9] == 1 && ip[12..16] == [198, 18, 0, 254] && ip[20] == 11 {
+                let quoted = &ip[28..];
+                let qihl = usize::from(quoted[0] & 0x0f) * 4;
+                assert_eq!(u16::from_be_bytes([quoted[qihl], quoted[qihl + 1]]), 40101);
+                expired = true;
+                break;
+            }
+        }
+        assert!(expired, "no ICMP time exceeded from the router");
+        done(NAME);
+        return;
+    }
+    if !require_root_or_skip() {
+        return;
+    }
+    let lab = Lab::start_named("routed").unwrap();
+    run_inner(&lab, lab.scanner(), NAME, &[], &[]);
+}
