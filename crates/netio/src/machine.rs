@@ -317,12 +317,11 @@ pub fn render_iflist(ifaces: &[Interface], routes: &[RouteEntry]) -> String {
         .iter()
         .filter(|r| match r.table {
             TABLE_MAIN => matches!(r.kind, RouteKind::Unicast),
-            // Nmap also lists IPv6 multicast and the machine's own non-link-local IPv6 addresses (::1
-            // included), which Linux keeps in the local table (checked against nmap 7.93's output).
+            // Nmap also lists IPv6 multicast and the machine's own IPv6 addresses (::1 included), which
+            // Linux keeps in the local table; an address still in duplicate-address detection has no
+            // local route yet and is absent from both lists (checked against nmap 7.93's output).
             TABLE_LOCAL => {
-                r.dst.is_ipv6()
-                    && (r.kind == RouteKind::Multicast
-                        || (r.kind == RouteKind::Local && !is_link_local(r.dst)))
+                r.dst.is_ipv6() && matches!(r.kind, RouteKind::Multicast | RouteKind::Local)
             }
             _ => false,
         })
