@@ -449,8 +449,8 @@ pub fn timeline(reports: &[ScanReport], select: impl Into<HostSelector>) -> Vec<
         .collect()
 }
 
-/// One line of a [`Change`] in plain words ("198.18.1.2 tcp/8080: closed -> open"), sanitised; used by the
-/// CLI's summaries and by tests.
+/// One line of a [`Change`] in plain words ("198.18.1.2 tcp/8080: closed -> open"), sanitised: for logs,
+/// notifications and summaries that need no layout.
 pub fn describe(host: &str, c: &Change) -> String {
     let host = sanitize(host);
     let opt = |s: Option<PortState>| s.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into());
@@ -503,5 +503,99 @@ pub fn describe(host: &str, c: &Change) -> String {
             format!("{host}{at}: script {} {what}", sanitize(id))
         }
         Change::Os { from, to } => format!("{host}: OS [{}] -> [{}]", list(from), list(to)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portolan_model::report::{ExtraPorts, ExtraReason};
+    use portolan_model::{HostStatus, Reason};
+
+    fn host(ports: &[(u16, PortState)], extra: Option<(PortState, u32, Option<&str>)>) -> HostReport {
+        let mut h = HostReport::new(
+            "198.18.0.2".parse().unwrap(),
+            HostStatus { state: HostState::Up, reason: Reason::new("syn-ack"), reason_ttl: 0 },
+        );
+        for &(port, state) in ports {
+            h.ports.push(PortReport {
+                protocol: Protocol::Tcp,
+                port,
+                state,
+                reason: Reason::new("syn-ack"),
+                reason_ttl: 0,
+                service: Some(Service::from_table("http")),
+                scripts: Vec::new(),
+            });
+        }
+        if let Some((state, count, list)) = extra {
+            h.extra_ports.push(ExtraPorts {
+                state,
+                count,
+                reasons: vec![ExtraReason {
+                    reason: Reason::new("conn-refused"),
+                    count,
+                    protocol: Some(Protocol::Tcp),
+                    ports: list.map(str::to_owned),
+                }],
+            });
+        }
+        h
+    }
+
+    #[test]
+    fn a_port_summarised_in_the_same_state_is_no_change() {
+        let a = host(&[(80, PortState::Open), (22, PortState::Closed)], Some((PortState::Closed, 98, None)));
+        let b = host(&[(80, PortState::Open)], Some((PortState::Closed, 99, None)));
+        let c = host_changes(Some(&a), Some(&b));
+        assert!(!c.iter().any(|c| matches!(c, Change::PortState { .. } | Change::Service { .. })), "{c:?}");
+        // The summary counts changed, and that is reported.
+        assert!(c.iter().any(|c| matches!(c, Change::ExtraPorts { .. })), "{c:?}");
+    }
+
+    #[test]
+    fn a_port_leaving_a_summary_keeps_its_summarised_state() {
+        let a = host(&[], Some((PortState::Closed, 100, Some("1-100"))));
+        let b = host(&[(80, PortState::Open)], Some((PortState::Closed, 99, Some("1-79,81-100"))));
+        let c = host_changes(Some(&a), Some(&b));
+        assert!(c.contains(&Change::PortState {
+            protocol: Protocol::Tcp,
+            port: 80,
+            from: Some(PortState::Closed),
+            to: Some(PortState::Open)
+        }));
+        assert!(c.iter().any(|c| matches!(c, Change::Service { port: 80, from: None, to: Some(_), .. })), "{c:?}");
+        // Two summaries without port lists: the state of an unlisted port is unknown.
+        let mut two = host(&[], Some((PortState::Closed, 50, None)));
+        two.extra_ports.push(ExtraPorts { state: PortState::Filtered, count: 50, reasons: Vec::new() });
+        assert_eq!(summarised_state(&two, Protocol::Tcp, 80), None);
+    }
+
+    #[test]
+    fn selectors_and_port_lists() {
+        let net: HostSelector = "198.18.1.0/24".parse().unwrap();
+        assert!(net.matches("198.18.1.77".parse().unwrap()));
+        assert!(!net.matches("198.18.2.1".parse().unwrap()));
+        assert!(!net.matches("::1".parse().unwrap()));
+        let v6: HostSelector = "2001:db8::/32".parse().unwrap();
+        assert!(v6.matches("2001:db8:1::5".parse().unwrap()));
+        assert!("198.18.0.0/33".parse::<HostSelector>().is_err());
+        assert!("nope".parse::<HostSelector>().is_err());
+        assert!(port_list_contains("1-21,23,80-90", 85));
+        assert!(!port_list_contains("1-21,23,80-90", 22));
+        assert!(!port_list_contains("x-y,,", 1));
+    }
+
+    #[test]
+    fn describe_sanitises() {
+        let c = Change::Script {
+            protocol: Some(Protocol::Tcp),
+            port: Some(80),
+            id: "x\u{1b}[31m".into(),
+            from: None,
+            to: Some("y".into()),
+        };
+        let s = describe("198.18.0.2", &c);
+        assert_eq!(s, "198.18.0.2 tcp/80: script x\\x1b[31m added");
     }
 }
