@@ -8,6 +8,22 @@
 //! Invariants: time is the caller's (`recv_until` takes a deadline and returns at or before it); received
 //! bytes are handed over unparsed (parsing happens in the engine, off the capture thread); nothing here
 //! decides what to send.
+//!
+//! Pieces:
+//! - [`LiveIo`]: one pcap capture per interface (immediate mode, 16 MiB buffer, snaplen 1600, the caller's
+//!   BPF filter, replaceable with [`LiveIo::set_filter`]) read by a thread that only copies frames into a
+//!   bounded channel (drops counted in [`CaptureStats`]); raw IPv4 (IP_HDRINCL) and IPv6 (IPPROTO_RAW)
+//!   sockets bound to the interface for `send_ip`; a second, filter-nothing pcap handle for `send_frame`.
+//! - [`Machine`] / [`route_to`] / [`neighbour_mac`] / [`iflist`]: interfaces, routes and neighbours
+//!   (rtnetlink on Linux, answered for the calling thread's network namespace), route and source
+//!   selection with `-e`/`-S`, Nmap's `--iflist` tables.
+//! - [`raw_privileges`]: root / CAP_NET_RAW / CAP_NET_ADMIN, and [`privilege::fix_hint`].
+//!
+//! Platforms: Linux is built and tested (in lab namespaces, `tests/netio_lab.rs`). macOS would use the
+//! same pcap and raw-socket code; its interface/route/neighbour readers (`getifaddrs`, `sysctl
+//! NET_RT_DUMP`) are not written and return [`NetError::Unsupported`]. Windows (Npcap) has no raw IP
+//! send: `send_ip` returns `Unsupported` there until frames are built for it; capture works through pcap.
+//! This crate contains no `unsafe` code of its own.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
