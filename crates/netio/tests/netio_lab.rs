@@ -210,6 +210,25 @@ fn syn_gets_synack_through_capture() {
         assert_eq!(st.channel_dropped, 0);
         drop(io);
 
+        // Direction: without `incoming_only` our own SYN is captured too; with it, only the answer.
+        for incoming_only in [false, true] {
+            let mut cfg = LiveConfig::new("eth0", format!("tcp and host {target} and port 22"));
+            cfg.incoming_only = incoming_only;
+            let mut io = LiveIo::open(cfg).unwrap();
+            io.send_ip(&tcp_syn(me, target, 40003, 22, 1)).unwrap();
+            let deadline = Instant::now() + Duration::from_millis(500);
+            let (mut ours, mut theirs) = (0, 0);
+            while let Some(r) = io.recv_until(deadline).unwrap() {
+                match parse_tcp(&r.data) {
+                    Some(s) if s.src == me => ours += 1,
+                    Some(s) if s.src == target => theirs += 1,
+                    _ => {}
+                }
+            }
+            // Ours: the SYN and the kernel's RST to the unexpected SYN/ACK.
+            assert_eq!((ours > 0, theirs > 0), (!incoming_only, true), "incoming_only {incoming_only}: {ours} {theirs}");
+        }
+
         // Layer 2: an ARP request built here, sent with pcap, answered by the target's kernel.
         let eth0 = interfaces().unwrap().into_iter().find(|i| i.name == "eth0").unwrap();
         let my_mac = eth0.mac.unwrap();
