@@ -214,7 +214,7 @@ pub fn select_route(
             Some(s) => s,
             None => match pref.filter(|p| p.is_ipv4() == dst.is_ipv4()) {
                 Some(p) => p,
-                None => pick_source(iface, gateway.unwrap_or(dst)).ok_or_else(|| {
+                None => pick_source(iface, dst, gateway.unwrap_or(dst)).ok_or_else(|| {
                     NetError::NoSourceAddress {
                         interface: iface.name.clone(),
                         dst,
@@ -265,15 +265,21 @@ pub fn select_route(
     }
 }
 
-/// A source address on `iface` for reaching `next_hop`: one whose subnet holds the next hop, else one of the
-/// same scope (link-local for link-local), else any of the family.
-fn pick_source(iface: &Interface, next_hop: IpAddr) -> Option<IpAddr> {
-    let same_family = || iface.addrs.iter().filter(move |a| a.addr.is_ipv4() == next_hop.is_ipv4());
-    same_family()
-        .find(|a| a.contains(next_hop) && !(next_hop.is_ipv6() && a.prefix_len == 0))
-        .or_else(|| same_family().find(|a| is_link_local(a.addr) == is_link_local(next_hop)))
-        .or_else(|| same_family().next())
-        .map(|a| a.addr)
+/// A source address on `iface` for reaching `dst` through `next_hop` (= `dst` when direct).
+///
+/// IPv4 (as Linux's `inet_select_addr`): an address whose subnet holds the next hop, else the first one.
+/// IPv6 (the parts of RFC 6724 that matter here): an address whose prefix holds the destination, else one of
+/// the destination's scope — a global destination behind a link-local gateway gets a global source.
+fn pick_source(iface: &Interface, dst: IpAddr, next_hop: IpAddr) -> Option<IpAddr> {
+    let same_family = || iface.addrs.iter().filter(move |a| a.addr.is_ipv4() == dst.is_ipv4());
+    let found = if dst.is_ipv4() {
+        same_family().find(|a| a.contains(next_hop))
+    } else {
+        same_family()
+            .find(|a| a.prefix_len > 0 && a.contains(dst))
+            .or_else(|| same_family().find(|a| is_link_local(a.addr) == is_link_local(dst)))
+    };
+    found.or_else(|| same_family().next()).map(|a| a.addr)
 }
 
 fn fmt_mac(m: &Mac) -> String {
@@ -629,6 +635,25 @@ mod tests {
         // Own address: through loopback.
         let r = select_route(v4("198.18.2.1"), &ifs, &rs, &RouteOverrides::default()).unwrap();
         assert_eq!((r.interface.name.as_str(), r.source), ("lo", v4("198.18.2.1")));
+    }
+
+    /// The usual IPv6 default route points at the router's link-local address; the source must still be
+    /// global for a global destination, and link-local for a link-local one.
+    #[test]
+    fn ipv6_source_follows_destination_scope() {
+        let mut e = eth(2, "eth0", &[("2001:2::10", 64), ("fe80::10", 64)]);
+        e.addrs.swap(0, 1); // the link-local address first, as the kernel may list it
+        let ifs = vec![lo(), e];
+        let mut def = rt("::", 0, 2, "eth0", Some("fe80::1"), 1024);
+        def.dst = v4("::");
+        let rs = vec![rt("2001:2::", 64, 2, "eth0", None, 256), rt("fe80::", 64, 2, "eth0", None, 256), def];
+        let none = RouteOverrides::default();
+        let r = select_route(v4("2001:db8::5"), &ifs, &rs, &none).unwrap();
+        assert_eq!((r.gateway, r.source), (Some(v4("fe80::1")), v4("2001:2::10")));
+        let r = select_route(v4("2001:2::99"), &ifs, &rs, &none).unwrap();
+        assert_eq!((r.gateway, r.source, r.direct), (None, v4("2001:2::10"), true));
+        let r = select_route(v4("fe80::99"), &ifs, &rs, &none).unwrap();
+        assert_eq!(r.source, v4("fe80::10"));
     }
 
     #[test]

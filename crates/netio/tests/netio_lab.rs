@@ -471,6 +471,22 @@ fn ipv6_syn_and_neighbour() {
         enable_ipv6(&lab, ns, addr);
     }
     run_inner(&lab, lab.scanner(), NAME, &[], &[]);
+
+    // A route through a link-local gateway (the usual IPv6 default): the source must be the global address,
+    // as the kernel's own answer says. Route lookups only; nothing is sent to 2001:2:0:99::/64.
+    let gw_ll: Ipv6Addr = "fe80::2".parse().unwrap();
+    let real = lab.netns_name("scanner").unwrap().to_string();
+    let st = std::process::Command::new("ip")
+        .args(["-n", &real, "-6", "route", "add", "2001:2:0:99::/64", "via", &gw_ll.to_string(), "dev", "eth0"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let far: IpAddr = "2001:2:0:99::1".parse().unwrap();
+    let (ours, kernel) = lab
+        .run_in("scanner", move || (route_to(far, &RouteOverrides::default()).unwrap(), kernel_route_get(far, None).unwrap()))
+        .unwrap();
+    assert_eq!((ours.interface.name.as_str(), ours.gateway, ours.source), ("eth0", Some(IpAddr::V6(gw_ll)), me6));
+    assert_eq!((kernel.gateway, kernel.pref_src), (ours.gateway, Some(ours.source)));
 }
 
 /// Throughput and loss: SYNs to closed ports as fast as one thread sends them; every RST should come back
