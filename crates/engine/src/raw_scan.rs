@@ -113,7 +113,7 @@ pub fn by_interface(
         };
         out.entry(r.interface.name.clone()).or_default().push((
             i,
-            RawHost { ip: *ip, src: r.source, src_mac: r.interface.mac, next_hop_mac },
+            RawHost { ip: *ip, src: r.source, src_mac: r.interface.mac, next_hop_mac, rtt_hint: None },
             on_link_ethernet,
         ));
     }

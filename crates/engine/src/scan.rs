@@ -137,6 +137,8 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         let mut up = vec![false; group.len()];
         // What each host answered best, for --traceroute: the probe, and the reply TTL (distance guess).
         let mut trace_hints: std::collections::HashMap<IpAddr, (TraceProbe, Option<u8>, u8)> = Default::default();
+        // Round trips measured by discovery seed the port scan's timeouts.
+        let mut rtt_hints: std::collections::HashMap<IpAddr, Duration> = Default::default();
         if plan.discovery == DiscoveryMode::SkipDiscovery {
             up.iter_mut().for_each(|u| *u = true);
             for t in &group {
@@ -154,6 +156,9 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 match f {
                     Some((reason, ttl, latency, mac)) => {
                         up[i] = true;
+                        if let Some(l) = latency {
+                            rtt_hints.insert(t.ip, l);
+                        }
                         if reason == "echo-reply" {
                             trace_hints.insert(t.ip, (TraceProbe::IcmpEcho, Some(ttl), 0));
                         }
@@ -257,7 +262,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 let open_ref = &mut open_ports;
                 let times_ref = &mut raw_times;
                 let hints_ref = &mut trace_hints;
-                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &input.udp_payloads, &mut |ip, f| match f {
+                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &input.udp_payloads, &rtt_hints, &mut |ip, f| match f {
                     RawFact::Port { port, state, reason, ttl, .. } => {
                         if state == portolan_model::PortState::Open {
                             *open_ref += 1;
@@ -479,6 +484,7 @@ async fn run_raw_groups(
     cancel: &Cancel,
     probes: Vec<crate::raw::Probe>,
     udp_payloads: &std::collections::HashMap<u16, Vec<u8>>,
+    rtt_hints: &std::collections::HashMap<IpAddr, Duration>,
     on_fact: &mut (dyn FnMut(IpAddr, RawFact) + Send),
 ) -> Result<(), EngineError> {
     let (machine, routes) = raw_scan::routes(ips, plan);
@@ -490,7 +496,10 @@ async fn run_raw_groups(
     let shaping = raw_scan::shaping(plan, udp_payloads);
     for (iface, members) in raw_scan::by_interface(machine.as_ref(), ips, &routes) {
         let loopback = members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
-        let hosts: Vec<RawHost> = members.iter().map(|m| m.1.clone()).collect();
+        let hosts: Vec<RawHost> = members
+            .iter()
+            .map(|m| RawHost { rtt_hint: rtt_hints.get(&m.1.ip).copied(), ..m.1.clone() })
+            .collect();
         let spec = RunSpec {
             interface: iface.clone(),
             loopback,
@@ -558,7 +567,8 @@ async fn raw_discovery(
         let v6 = ips.first().is_some_and(|ip| ip.is_ipv6());
         let probes = raw_scan::discovery_probes(plan, on_link, v6);
         let mut facts: Vec<(IpAddr, RawFact)> = Vec::new();
-        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, udp_payloads, &mut |ip, f| {
+        let no_hints = std::collections::HashMap::new();
+        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, udp_payloads, &no_hints, &mut |ip, f| {
             facts.push((ip, f))
         })
         .await?;

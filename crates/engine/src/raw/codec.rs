@@ -517,6 +517,7 @@ mod tests {
             src: "198.18.0.1".parse().unwrap(),
             src_mac: None,
             next_hop_mac: None,
+            rtt_hint: None,
         }
     }
 

@@ -32,6 +32,9 @@ pub struct RawHost {
     /// Link-layer addresses for frames (ARP/ND, `--send-eth`): ours and the next hop's.
     pub src_mac: Option<[u8; 6]>,
     pub next_hop_mac: Option<[u8; 6]>,
+    /// A round trip measured earlier (host discovery): the first timeouts start from it rather than from
+    /// `--initial-rtt-timeout`, so silent ports cost milliseconds, not seconds, on a fast network.
+    pub rtt_hint: Option<Duration>,
 }
 
 /// What a run does with replies.
@@ -141,14 +144,18 @@ pub fn run(
     let mut rng = rand::rng();
     let mut runs: Vec<HostRun> = hosts
         .iter()
-        .map(|_| {
+        .map(|host| {
             let mut queue: Vec<Probe> = probes.to_vec();
             if randomize {
                 use rand::seq::SliceRandom;
                 queue.shuffle(&mut rng);
             }
+            let mut rtt = RttEstimator::new(t.min_rtt_timeout, t.max_rtt_timeout, t.initial_rtt_timeout);
+            if let Some(h) = host.rtt_hint {
+                rtt.sample(h);
+            }
             HostRun {
-                rtt: RttEstimator::new(t.min_rtt_timeout, t.max_rtt_timeout, t.initial_rtt_timeout),
+                rtt,
                 // Nmap's hosts start small and grow quickly; per-host caps keep one host from starving others.
                 window: Window::new(10, min_par.max(1), max_par.min(10_000)),
                 max_success_try: 0,

@@ -45,7 +45,7 @@ struct Outcome {
 fn scan(hosts: Vec<SimHost>, link: Link, scan: ScanType, ports: Vec<Probe>, timing: Timing) -> Outcome {
     let targets: Vec<RawHost> = hosts
         .iter()
-        .map(|h| RawHost { ip: h.ip, src: ip(1), src_mac: None, next_hop_mac: None })
+        .map(|h| RawHost { ip: h.ip, src: ip(1), src_mac: None, next_hop_mac: None, rtt_hint: None })
         .collect();
     let (mut net, mut codec) = SimNet::new(hosts, link);
     let cfg = RawConfig { timing: timing.effective(), progress_every: Duration::from_secs(5), trace: false };
