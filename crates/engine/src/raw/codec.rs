@@ -471,7 +471,8 @@ impl ProbeCodec for WireCodec {
                             probe: Probe::Neighbour,
                             try_no: None,
                             kind: AnswerKind::Neighbour,
-                            ttl: ip.ttl,
+                            // Nmap reports no TTL for a neighbour reply, as for ARP.
+                            ttl: 0,
                             via: None,
                             mac: nd.link_addr.map(|m| m.0).or(mac),
                         })

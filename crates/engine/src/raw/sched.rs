@@ -681,7 +681,7 @@ fn handle_answer(
             let latency = at.saturating_duration_since(sent);
             emit(RawFact::HostUp {
                 host: i,
-                reason: ans.kind.host_reason(probe),
+                reason: ans.kind.host_reason(probe, ans.target.is_ipv6()),
                 ttl: ans.ttl,
                 latency,
                 mac: ans.mac,
