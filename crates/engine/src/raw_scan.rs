@@ -29,6 +29,8 @@ pub enum TechniqueError {
         "{0} needs raw-packet privileges, which this process lacks ({1}). Run it as root or grant the binary the capabilities: {2}"
     )]
     NeedsPrivileges(String, String, String),
+    #[error("{0} is not supported yet")]
+    NotYet(&'static str),
 }
 
 fn is_tcp_raw(t: ScanType) -> bool {
@@ -49,6 +51,10 @@ pub fn choose_techniques(plan: &ScanPlan) -> Result<Techniques, TechniqueError> 
 }
 
 pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Techniques, TechniqueError> {
+    if plan.scan_types.contains(&ScanType::IpProtocol) {
+        // The report has no "ip" protocol for its port rows yet; better refused than an empty result.
+        return Err(TechniqueError::NotYet("-sO (IP protocol scan)"));
+    }
     let no_ports = matches!(plan.discovery, DiscoveryMode::DiscoveryOnly | DiscoveryMode::ListOnly);
     let mut notices = Vec::new();
     let mut types: Vec<ScanType> = if plan.scan_types.is_empty() && !no_ports {

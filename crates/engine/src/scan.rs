@@ -379,13 +379,14 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                     members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
                 let targets: Vec<TraceTarget> = members
                     .iter()
-                    .map(|(_, h, _)| {
+                    .map(|(k, h, _)| {
                         let (probe, ttl, _) = trace_hints.get(&h.ip).copied().unwrap_or((TraceProbe::IcmpEcho, None, 0));
                         TraceTarget {
                             ip: h.ip,
                             src: h.src,
                             probe,
                             distance_guess: ttl.and_then(crate::raw::trace::distance_from_ttl),
+                            gateway: routes[*k].as_ref().ok().and_then(|r| r.gateway),
                         }
                     })
                     .collect();

@@ -15,6 +15,8 @@ pub(crate) struct Sinks {
     stdout_json: bool,
     progress: Option<ProgressBar>,
     files: Files,
+    /// Hosts printed so far that have a traceroute (only those can share hops with a later one).
+    traced: Vec<portolan_model::HostReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,7 @@ impl Sinks {
             stdout_json: opts.stdout && o.stream_json,
             progress,
             files,
+            traced: Vec::new(),
         })
     }
 
@@ -105,7 +108,11 @@ impl Sinks {
             }
             EventBody::HostFinished { addr, .. } if self.stdout_normal => {
                 if let Some(h) = folder.host(*addr) {
-                    self.print(&normal::host(&h, &self.render));
+                    // Traceroute paths shared with a host printed before are collapsed, as in the file.
+                    self.print(&normal::host_after(&h, &self.traced, &self.render));
+                    if h.trace.is_some() {
+                        self.traced.push(h);
+                    }
                 }
             }
             EventBody::Warning { message } if !self.stdout_json => {

@@ -3,10 +3,11 @@
 //! distance its replies suggested, all hosts and all TTLs at once. ICMP time-exceeded messages name the
 //! routers; the target's own answer marks the last hop. Unanswered TTLs are retried twice.
 //!
-//! Hops shared between targets are probed once: hosts are traced nearest first, and a host whose path has
-//! reached a router already seen at the same TTL on another host's path takes that host's earlier hops from
-//! the cache instead of waiting for its own (Nmap's "Hops 1-N are the same as for X" comes from the same
-//! idea; the report prints it).
+//! Hops shared between targets are probed once (a hop cache): the first host behind each gateway is traced
+//! at every TTL; the others start near their own distance and walk down one TTL at a time until a router
+//! answers that the cache already holds at the same TTL, and take the hops below it from the cache. A /24
+//! behind three routers thus costs about two probes per host instead of five. (The report prints such
+//! paths as Nmap does: "Hops 1-N are the same as for X".)
 
 use portolan_netio::{LinkType, NetError, PacketIo, Received};
 use portolan_wire::build::{self, Ipv4Params, Ipv6Params};
@@ -30,6 +31,8 @@ pub struct TraceTarget {
     pub probe: TraceProbe,
     /// Hops away, guessed from the reply TTL of the scan (`None`: unknown).
     pub distance_guess: Option<u8>,
+    /// The first router on the way (`None` on the local link): paths are shared per gateway.
+    pub gateway: Option<IpAddr>,
 }
 
 /// One answered hop.
@@ -93,6 +96,27 @@ pub fn trace(
         .iter()
         .map(|t| t.distance_guess.map_or(MAX_TTL, |d| d.saturating_add(2).min(MAX_TTL)))
         .collect();
+    // Leaders (first host per gateway) probe every TTL; followers start just below their distance.
+    let mut leader_of: HashMap<Option<IpAddr>, usize> = HashMap::new();
+    let mut low: Vec<u8> = vec![1; targets.len()];
+    let mut follower: Vec<Option<usize>> = vec![None; targets.len()];
+    for (h, t) in targets.iter().enumerate() {
+        match leader_of.get(&t.gateway) {
+            None => {
+                leader_of.insert(t.gateway, h);
+            }
+            Some(&l) => {
+                if let Some(d) = t.distance_guess.filter(|d| *d > 2) {
+                    follower[h] = Some(l);
+                    low[h] = d - 1;
+                }
+            }
+        }
+    }
+    // Router hops seen, per gateway and TTL.
+    let mut cache: HashMap<(Option<IpAddr>, u8), (IpAddr, usize)> = HashMap::new();
+    // A follower whose path met the cache at this TTL: hops below come from its leader.
+    let mut joined: Vec<Option<u8>> = vec![None; targets.len()];
 
     let build = |t: &TraceTarget, ttl: u8| -> Option<Vec<u8>> {
         let sport = base_port + u16::from(ttl);
@@ -179,7 +203,7 @@ pub fn trace(
         }
     };
     for (h, t) in targets.iter().enumerate() {
-        for ttl in 1..=limit[h] {
+        for ttl in low[h]..=limit[h] {
             // Stamped before sending: on a fast link the reply can be captured before the send returns.
             let at = io.now();
             send_one(io, t, ttl)?;
@@ -208,6 +232,20 @@ pub fn trace(
             let Some(s) = pending.remove(&(h, ttl)) else { continue };
             let rtt = rx.time.saturating_duration_since(s.at);
             answered[h].insert(ttl, Hop { ttl, addr: from, rtt });
+            if !at_target {
+                let key = (targets[h].gateway, ttl);
+                match cache.get(&key) {
+                    Some((addr, owner)) if *addr == from && *owner != h && follower[h].is_some() => {
+                        // The same router at the same distance: the rest of the way down is known.
+                        joined[h] = Some(joined[h].map_or(ttl, |j| j.min(ttl)));
+                        pending.retain(|(ph, pt), _| *ph != h || *pt > ttl);
+                    }
+                    Some(_) => {}
+                    None => {
+                        cache.insert(key, (from, h));
+                    }
+                }
+            }
             if at_target {
                 // Beyond the first TTL that reached the target there is nothing to learn.
                 let d = results[h].distance.map_or(ttl, |d| d.min(ttl));
@@ -217,6 +255,19 @@ pub fn trace(
             }
             if pending.is_empty() {
                 break;
+            }
+        }
+        // A follower whose lowest probes are settled without meeting the cache walks one TTL down.
+        for h in 0..targets.len() {
+            if follower[h].is_some() && joined[h].is_none() && low[h] > 1 {
+                let settled = !pending.keys().any(|(ph, pt)| *ph == h && *pt <= low[h]);
+                if settled {
+                    low[h] -= 1;
+                    let ttl = low[h];
+                    let at = io.now();
+                    send_one(io, &targets[h], ttl)?;
+                    pending.insert((h, ttl), Sent { host: h, ttl, at, tries: 1 });
+                }
             }
         }
         // A host with no distance yet and nothing pending below MAX_TTL gets its next TTLs.
@@ -234,7 +285,15 @@ pub fn trace(
     }
     for (h, r) in results.iter_mut().enumerate() {
         let d = r.distance.unwrap_or(MAX_TTL);
-        r.hops = answered[h].values().copied().filter(|hop| hop.ttl <= d).collect();
+        let mut hops: BTreeMap<u8, Hop> = answered[h].clone();
+        if let (Some(j), Some(l)) = (joined[h], follower[h]) {
+            for (ttl, hop) in &answered[l] {
+                if *ttl < j {
+                    hops.insert(*ttl, *hop);
+                }
+            }
+        }
+        r.hops = hops.into_values().filter(|hop| hop.ttl <= d).collect();
     }
     Ok(results)
 }
