@@ -82,6 +82,9 @@ pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Tech
             }
         }
     }
+    if let Some(n) = spoof_mac_note(plan) {
+        notices.push(n);
+    }
     Ok(Techniques { raw: can_raw && plan.discovery != DiscoveryMode::ListOnly, scan_types: types, notices })
 }
 
@@ -230,7 +233,10 @@ pub fn shaping(plan: &ScanPlan, udp_payloads: &std::collections::HashMap<u16, Ve
         let at = rand::random::<u64>() as usize % (decoys.len() + 1);
         decoys.insert(at, None);
     }
+    let spoof_mac = e.spoof_mac.as_deref().map(spoof_mac);
     Shaping {
+        send_eth: plan.send_eth == Some(true) || spoof_mac.is_some(),
+        spoof_mac,
         source_port: e.source_port,
         ttl: e.ttl,
         data,
@@ -240,6 +246,35 @@ pub fn shaping(plan: &ScanPlan, udp_payloads: &std::collections::HashMap<u16, Ve
         fragment_mtu: e.fragment_mtu,
         decoys,
     }
+}
+
+/// `--spoof-mac`: `0` for a random address, a MAC or a prefix of one in hex (the rest drawn at random). A
+/// vendor name needs the MAC vendor database, which Portolan does not ship yet: it gets a random address
+/// too, and [`spoof_mac_note`] says so.
+pub fn spoof_mac(spec: &str) -> [u8; 6] {
+    let mut mac: [u8; 6] = rand::random();
+    let hex: String = spec.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+    let given = spec.chars().all(|c| c.is_ascii_hexdigit() || ":-.".contains(c)) && spec != "0";
+    if given {
+        for (i, pair) in hex.as_bytes().chunks(2).take(6).enumerate() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("0"), 16) {
+                mac[i] = b;
+            }
+        }
+    } else {
+        // A random address must still be a unicast one.
+        mac[0] &= 0xfe;
+    }
+    mac
+}
+
+/// The notice owed for a `--spoof-mac` value that names a vendor.
+pub fn spoof_mac_note(plan: &ScanPlan) -> Option<String> {
+    let spec = plan.evasion.spoof_mac.as_deref()?;
+    let named = !(spec.chars().all(|c| c.is_ascii_hexdigit() || ":-.".contains(c)));
+    named.then(|| {
+        format!("--spoof-mac {spec}: there is no MAC vendor database yet, so a random address is used instead")
+    })
 }
 
 /// Everything one raw run needs besides the hosts and probes.
@@ -252,6 +287,8 @@ pub struct RunSpec {
     pub timing: EffectiveTiming,
     pub trace: bool,
     pub shaping: Shaping,
+    /// Capture frames not addressed to us too (replies to a spoofed MAC).
+    pub promisc: bool,
 }
 
 /// Runs the scheduler on its own thread and hands every fact to `on_fact` as it comes.
@@ -268,6 +305,7 @@ pub async fn run(
         let mut cfg = LiveConfig::new(spec.interface.clone(), filter);
         // On loopback our probes and the replies travel the same device; elsewhere only what arrives matters.
         cfg.incoming_only = !spec.loopback;
+        cfg.promisc = spec.promisc;
         let mut io = LiveIo::open(cfg)?;
         if probes.contains(&Probe::Neighbour) {
             io.open_frame_sender()?;

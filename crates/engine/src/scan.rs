@@ -139,6 +139,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         let mut trace_hints: std::collections::HashMap<IpAddr, (TraceProbe, Option<u8>, u8)> = Default::default();
         // Round trips measured by discovery seed the port scan's timeouts.
         let mut rtt_hints: std::collections::HashMap<IpAddr, Duration> = Default::default();
+        let mut mac_hints: std::collections::HashMap<IpAddr, [u8; 6]> = Default::default();
         if plan.discovery == DiscoveryMode::SkipDiscovery {
             up.iter_mut().for_each(|u| *u = true);
             for t in &group {
@@ -169,6 +170,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                             hostnames: user_names(t),
                         });
                         if let Some(m) = mac {
+                            mac_hints.insert(t.ip, m);
                             send(EventBody::MacAddress { addr: t.ip, mac: raw_scan::mac_string(m), vendor: None });
                         }
                     }
@@ -262,7 +264,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
                 let open_ref = &mut open_ports;
                 let times_ref = &mut raw_times;
                 let hints_ref = &mut trace_hints;
-                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &input.udp_payloads, &rtt_hints, &mut |ip, f| match f {
+                run_raw_groups(plan, &ips, Work::PortScan(*t), plan.randomize_ports, &timing, &cancel, probes, &input.udp_payloads, &rtt_hints, &mac_hints, &mut |ip, f| match f {
                     RawFact::Port { port, state, reason, ttl, .. } => {
                         if state == portolan_model::PortState::Open {
                             *open_ref += 1;
@@ -486,6 +488,7 @@ async fn run_raw_groups(
     probes: Vec<crate::raw::Probe>,
     udp_payloads: &std::collections::HashMap<u16, Vec<u8>>,
     rtt_hints: &std::collections::HashMap<IpAddr, Duration>,
+    mac_hints: &std::collections::HashMap<IpAddr, [u8; 6]>,
     on_fact: &mut (dyn FnMut(IpAddr, RawFact) + Send),
 ) -> Result<(), EngineError> {
     let (machine, routes) = raw_scan::routes(ips, plan);
@@ -499,7 +502,12 @@ async fn run_raw_groups(
         let loopback = members.first().and_then(|m| routes[m.0].as_ref().ok()).is_some_and(|r| r.interface.loopback);
         let hosts: Vec<RawHost> = members
             .iter()
-            .map(|m| RawHost { rtt_hint: rtt_hints.get(&m.1.ip).copied(), ..m.1.clone() })
+            .map(|m| RawHost {
+                rtt_hint: rtt_hints.get(&m.1.ip).copied(),
+                // On the local link, discovery's ARP reply gave the MAC the kernel may not know.
+                next_hop_mac: m.1.next_hop_mac.or_else(|| mac_hints.get(&m.1.ip).copied().filter(|_| m.2)),
+                ..m.1.clone()
+            })
             .collect();
         let spec = RunSpec {
             interface: iface.clone(),
@@ -509,6 +517,7 @@ async fn run_raw_groups(
             timing: timing.clone(),
             trace: plan.packet_trace,
             shaping: shaping.clone(),
+            promisc: shaping.spoof_mac.is_some(),
         };
         let idx: Vec<IpAddr> = hosts.iter().map(|h| h.ip).collect();
         raw_scan::run(spec, hosts, probes.clone(), cancel.clone(), |f| {
@@ -569,7 +578,7 @@ async fn raw_discovery(
         let probes = raw_scan::discovery_probes(plan, on_link, v6);
         let mut facts: Vec<(IpAddr, RawFact)> = Vec::new();
         let no_hints = std::collections::HashMap::new();
-        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, udp_payloads, &no_hints, &mut |ip, f| {
+        run_raw_groups(plan, &ips, Work::Discovery, false, timing, cancel, probes, udp_payloads, &no_hints, &Default::default(), &mut |ip, f| {
             facts.push((ip, f))
         })
         .await?;

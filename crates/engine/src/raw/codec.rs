@@ -35,6 +35,10 @@ pub struct Shaping {
     pub fragment_mtu: Option<u16>,
     /// `-D`: decoy source addresses, in sending order; `None` marks where the real probe goes.
     pub decoys: Vec<Option<IpAddr>>,
+    /// `--send-eth` / `--spoof-mac`: frame IP probes ourselves (to the next hop's MAC when it is known).
+    pub send_eth: bool,
+    /// `--spoof-mac`: the source MAC of every frame (ARP requests included).
+    pub spoof_mac: Option<[u8; 6]>,
 }
 
 #[derive(Debug)]
@@ -249,6 +253,44 @@ impl WireCodec {
         built.ok()
     }
 
+    /// The datagrams of one try: the probe, its decoy copies and fragments.
+    fn build_datagrams(&mut self, target: &RawHost, probe: Probe, try_no: u8) -> Outgoing {
+        // Building only fails for impossible combinations (checked when the plan is made); an empty datagram
+        // is then refused by the socket and the try times out like a lost one.
+        let real = self.build_ip(target, probe, try_no).unwrap_or_default();
+        if self.shaping.decoys.is_empty() && self.shaping.fragment_mtu.is_none() {
+            return Outgoing::Ip(real);
+        }
+
+        let mut copies: Vec<Vec<u8>> = Vec::new();
+        let order: Vec<Option<IpAddr>> =
+            if self.shaping.decoys.is_empty() { vec![None] } else { self.shaping.decoys.clone() };
+        for slot in order {
+            match slot {
+                None => copies.push(real.clone()),
+                Some(decoy) if decoy.is_ipv4() == target.ip.is_ipv4() => {
+                    let mut fake = target.clone();
+                    fake.src = decoy;
+                    copies.extend(self.build_ip(&fake, probe, try_no));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(mtu) = self.shaping.fragment_mtu {
+            copies = copies
+                .into_iter()
+                .flat_map(|d| {
+                    if d.first().is_some_and(|b| b >> 4 == 4) {
+                        portolan_wire::fragment(&d, usize::from(mtu)).unwrap_or_else(|_| vec![d])
+                    } else {
+                        vec![d]
+                    }
+                })
+                .collect();
+        }
+        Outgoing::Many(copies)
+    }
+
     fn sctp_init(&self, t: &RawHost, port: u16, try_no: u8) -> SctpChunk<'static> {
         SctpChunk::Init {
             initiate_tag: self.seq_for(t.ip, port, try_no),
@@ -299,7 +341,7 @@ impl WireCodec {
 impl ProbeCodec for WireCodec {
     fn build(&mut self, target: &RawHost, probe: Probe, try_no: u8) -> Outgoing {
         if probe == Probe::Neighbour {
-            let src_mac = MacAddr(target.src_mac.unwrap_or([0; 6]));
+            let src_mac = MacAddr(self.shaping.spoof_mac.or(target.src_mac).unwrap_or([0; 6]));
             let frame = match (target.src, target.ip) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => build::arp_request(src_mac, s, d),
                 (IpAddr::V6(s), IpAddr::V6(d)) => build::neighbor_solicit(src_mac, s, d),
@@ -307,39 +349,23 @@ impl ProbeCodec for WireCodec {
             };
             return Outgoing::Frame(frame.unwrap_or_default());
         }
-        // Building only fails for impossible combinations (checked when the plan is made); an empty datagram
-        // is then refused by the socket and the try times out like a lost one.
-        let real = self.build_ip(target, probe, try_no).unwrap_or_default();
-        if self.shaping.decoys.is_empty() && self.shaping.fragment_mtu.is_none() {
-            return Outgoing::Ip(real);
-        }
-        let mut copies: Vec<Vec<u8>> = Vec::new();
-        let order: Vec<Option<IpAddr>> =
-            if self.shaping.decoys.is_empty() { vec![None] } else { self.shaping.decoys.clone() };
-        for slot in order {
-            match slot {
-                None => copies.push(real.clone()),
-                Some(decoy) if decoy.is_ipv4() == target.ip.is_ipv4() => {
-                    let mut fake = target.clone();
-                    fake.src = decoy;
-                    copies.extend(self.build_ip(&fake, probe, try_no));
-                }
-                Some(_) => {}
-            }
-        }
-        if let Some(mtu) = self.shaping.fragment_mtu {
-            copies = copies
+        let out = self.build_datagrams(target, probe, try_no);
+        let (Some(dst), true) = (target.next_hop_mac, self.shaping.send_eth) else { return out };
+        let Some(src) = self.shaping.spoof_mac.or(target.src_mac) else { return out };
+        let datagrams = match out {
+            Outgoing::Ip(d) => vec![d],
+            Outgoing::Many(v) => v,
+            other => return other,
+        };
+        Outgoing::Frames(
+            datagrams
                 .into_iter()
-                .flat_map(|d| {
-                    if d.first().is_some_and(|b| b >> 4 == 4) {
-                        portolan_wire::fragment(&d, usize::from(mtu)).unwrap_or_else(|_| vec![d])
-                    } else {
-                        vec![d]
-                    }
+                .filter_map(|d| {
+                    let ethertype = if d.first().is_some_and(|b| b >> 4 == 6) { 0x86dd } else { 0x0800 };
+                    build::ethernet(MacAddr(dst), MacAddr(src), ethertype, &d).ok()
                 })
-                .collect();
-        }
-        Outgoing::Many(copies)
+                .collect(),
+        )
     }
 
     fn decode(&mut self, rx: &Received) -> Option<Answer> {
@@ -526,7 +552,7 @@ mod tests {
         match o {
             Outgoing::Ip(d) => vec![d],
             Outgoing::Many(v) => v,
-            Outgoing::Frame(_) => panic!("an IP probe came out as a frame"),
+            Outgoing::Frame(_) | Outgoing::Frames(_) => panic!("an IP probe came out as a frame"),
         }
     }
 
@@ -565,6 +591,26 @@ mod tests {
             assert_eq!(ip.version, IpVersion::V4);
             assert!(ip.more_frags || ip.frag_offset > 0, "every piece is a fragment");
         }
+    }
+
+    #[test]
+    fn send_eth_frames_the_probe_with_the_spoofed_mac() {
+        let probe = Probe::Tcp { port: 80, flags: classify::SYN };
+        let spoof = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
+        let shaping = Shaping { send_eth: true, spoof_mac: Some(spoof), ..Shaping::default() };
+        let mut h = host();
+        h.src_mac = Some([0x02, 0, 0, 0, 0, 1]);
+        h.next_hop_mac = Some([0x02, 0, 0, 0, 0, 2]);
+        let mut c = WireCodec::new(LinkType::Ethernet, &[probe], &[h.clone()], shaping);
+        let Outgoing::Frames(frames) = c.build(&h, probe, 0) else { panic!("not framed") };
+        assert_eq!(frames.len(), 1);
+        let p = parse_frame(LinkKind::Ethernet, &frames[0]).unwrap();
+        assert_eq!(p.link_src.unwrap().0, spoof);
+        assert_eq!(p.link_dst.unwrap().0, [0x02, 0, 0, 0, 0, 2]);
+        assert!(matches!(p.transport, Transport::Tcp(_)));
+        // Without a known next-hop MAC the probe goes through the IP layer instead.
+        h.next_hop_mac = None;
+        assert!(matches!(c.build(&h, probe, 0), Outgoing::Ip(_)));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub enum Outgoing {
     Frame(Vec<u8>),
     /// Several IP datagrams for one try: fragments (`-f`, `--mtu`) and decoy copies (`-D`), in sending order.
     Many(Vec<Vec<u8>>),
+    /// IP datagrams framed for the link (`--send-eth`, `--spoof-mac`), in sending order.
+    Frames(Vec<Vec<u8>>),
 }
 
 /// What a captured frame says about one of our probes.

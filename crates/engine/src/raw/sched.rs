@@ -437,6 +437,7 @@ pub fn run(
                 Outgoing::Ip(b) => io.send_ip(b),
                 Outgoing::Frame(b) => io.send_frame(b),
                 Outgoing::Many(list) => list.iter().try_for_each(|b| io.send_ip(b)),
+                Outgoing::Frames(list) => list.iter().try_for_each(|b| io.send_frame(b)),
             };
             if let Err(e) = sent {
                 // A local send error (no buffer space, unreachable route) says nothing about the target:
