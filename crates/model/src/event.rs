@@ -10,6 +10,7 @@ use std::net::IpAddr;
 /// One event with its place in the stream. `seq` starts at 0 and increases by one; `time_ms` is Unix time in
 /// milliseconds when the fact was established, so a stream can be replayed with its timing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanEvent {
     pub seq: u64,
     pub time_ms: i64,
@@ -21,6 +22,7 @@ pub struct ScanEvent {
 // each and make every match noisier, for no measurable gain.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventBody {
     /// The first event of every stream.

@@ -10,6 +10,9 @@
 //!   of [`ScanReport`] the `-oJ` contract (see `docs/json-schema.md`), so renaming a field is a breaking change.
 //! - Strings that came from the network (banners, hostnames) are stored verbatim; escaping is the job of each
 //!   writer.
+//! - With the `ts` feature every serialisable type also derives `ts_rs::TS`; the desktop app's TypeScript
+//!   bindings in `ui/src/lib/ipc/bindings/` are generated from them and `tests/ts_bindings.rs` fails when the
+//!   committed files drift.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 /// What a scan of ports does on the wire (`-sX` letters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum ScanType {
     /// `-sT`: full TCP connect through the operating system.
@@ -95,6 +96,7 @@ impl ScanType {
 
 /// How hosts are found before their ports are scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DiscoveryMode {
     /// Probe each host first (unprivileged: TCP connect to the discovery ports).
@@ -110,6 +112,7 @@ pub enum DiscoveryMode {
 
 /// When to resolve addresses to names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum DnsMode {
     /// Up hosts only (Nmap's default).
@@ -123,6 +126,7 @@ pub enum DnsMode {
 
 /// Which ports to scan.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum PortSelection {
     /// The 1,000 most frequent ports of each scanned protocol.
@@ -138,6 +142,7 @@ pub enum PortSelection {
 
 /// Timing templates `-T0` .. `-T5`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum TimingTemplate {
     Paranoid,
@@ -179,22 +184,29 @@ impl TimingTemplate {
 
 /// Timing limits. `None` means "what the template says"; [`Timing::effective`] resolves them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Timing {
     pub template: TimingTemplate,
     pub min_rate: Option<f64>,
     pub max_rate: Option<f64>,
     pub max_retries: Option<u32>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub host_timeout: Option<Duration>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub scan_delay: Option<Duration>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub max_scan_delay: Option<Duration>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub min_rtt_timeout: Option<Duration>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub max_rtt_timeout: Option<Duration>,
     #[serde(with = "opt_ms")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>"))]
     pub initial_rtt_timeout: Option<Duration>,
     pub min_parallelism: Option<u32>,
     pub max_parallelism: Option<u32>,
@@ -309,6 +321,7 @@ impl Timing {
 
 /// Where results go.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Outputs {
     pub normal: Option<PathBuf>,
     pub xml: Option<PathBuf>,
@@ -364,6 +377,7 @@ pub fn tcp_flags_text(flags: u8) -> String {
 /// option is stored with Nmap's default filled in (`-PA` = port 80, `-PU` = 40125, `-PY` = 80, `-PO` =
 /// protocols 1, 2 and 4), so an empty list always means "not asked for".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct DiscoveryProbes {
     /// `-PA`: TCP ACK probes to these ports.
@@ -394,6 +408,7 @@ impl DiscoveryProbes {
 /// Firewall/IDS evasion and spoofing (`-f`, `-D`, `-S`, `-g`, `--data*`, `--ip-options`, `--ttl`,
 /// `--spoof-mac`, `--badsum`). Every value is validated by the parser; the engine applies them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Evasion {
     /// Bytes of payload per IP fragment: `-f` = 8, `-ff` = 16, `--mtu N` (a multiple of 8).
@@ -423,6 +438,7 @@ pub struct Evasion {
 /// One scan, fully described. Construct it through the CLI parser (or the app's profile editor) and check it
 /// with the parser's validation; the engine trusts it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanPlan {
     /// Target specifications as the user wrote them (addresses, CIDR, octet ranges, names).
     pub targets: Vec<String>,

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// A transport protocol that has ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Tcp,
@@ -51,6 +52,7 @@ pub struct UnknownWord {
 
 /// The six port states Nmap reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PortState {
     #[serde(rename = "open")]
     Open,
@@ -114,6 +116,7 @@ impl FromStr for PortState {
 /// Kept as Nmap's string so that reasons read from other scanners' files survive a round trip; the
 /// constants name the ones Portolan itself produces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Reason(pub String);
 
@@ -145,6 +148,7 @@ impl fmt::Display for Reason {
 
 /// An inclusive range of port numbers. Port 0 is legal (Nmap scans it when asked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PortRange {
     pub start: u16,
     pub end: u16,
@@ -163,6 +167,7 @@ impl PortRange {
 ///
 /// Invariant: each list is sorted and its ranges neither overlap nor touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PortSpec {
     pub tcp: Vec<PortRange>,
     pub udp: Vec<PortRange>,

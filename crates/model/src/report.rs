@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 /// One `<scaninfo>`: a scan type over one protocol and the ports it covered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanInfo {
     /// Nmap's XML name (`connect`, `syn`, ...); kept as a string so unknown types from other files survive.
     pub scan_type: String,
@@ -39,6 +40,7 @@ impl ScanInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum HostState {
     Up,
@@ -57,6 +59,7 @@ impl HostState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HostStatus {
     pub state: HostState,
     pub reason: Reason,
@@ -64,6 +67,7 @@ pub struct HostStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AddressKind {
     Ipv4,
@@ -82,6 +86,7 @@ impl AddressKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Address {
     pub addr: String,
     pub kind: AddressKind,
@@ -100,6 +105,7 @@ impl Address {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum HostnameKind {
     /// Given on the command line.
     #[serde(rename = "user")]
@@ -119,6 +125,7 @@ impl HostnameKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hostname {
     pub name: String,
     pub kind: HostnameKind,
@@ -126,6 +133,7 @@ pub struct Hostname {
 
 /// What runs on a port. Without version detection this is the services-database guess (`method: "table"`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Service {
     pub name: String,
     /// `table` (from the services database) or `probed`.
@@ -162,6 +170,7 @@ impl Service {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PortReport {
     pub protocol: Protocol,
     pub port: u16,
@@ -176,6 +185,7 @@ pub struct PortReport {
 
 /// One script's result: its id, its text output, and the structured `<elem>`/`<table>` tree when it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScriptResult {
     pub id: String,
     pub output: String,
@@ -185,6 +195,7 @@ pub struct ScriptResult {
 
 /// A node of a script's structured output: Nmap's `<elem key=..>text</elem>` and `<table key=..>...</table>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ScriptElement {
     Elem {
@@ -201,6 +212,7 @@ pub enum ScriptElement {
 
 /// What OS detection concluded about a host.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OsInfo {
     /// Ports OS detection used (`<portused state=.. proto=.. portid=..>`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -214,6 +226,7 @@ pub struct OsInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OsPortUsed {
     pub state: PortState,
     pub protocol: Protocol,
@@ -221,6 +234,7 @@ pub struct OsPortUsed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OsMatch {
     pub name: String,
     /// Percent, 0..=100.
@@ -233,6 +247,7 @@ pub struct OsMatch {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OsClass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_type: Option<String>,
@@ -247,6 +262,7 @@ pub struct OsClass {
 
 /// `--traceroute` result for one host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Trace {
     /// Probe used (`<trace port=.. proto=..>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,6 +274,7 @@ pub struct Trace {
 
 /// One hop. A hop that never answered has no address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TraceHop {
     pub ttl: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,6 +288,7 @@ pub struct TraceHop {
 
 /// Uptime guess from TCP timestamps (`<uptime seconds=.. lastboot=..>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Uptime {
     pub seconds: u64,
     pub last_boot: String,
@@ -278,6 +296,7 @@ pub struct Uptime {
 
 /// Round-trip timing for a host, in microseconds (XML `<times>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Times {
     pub srtt: u64,
     pub rttvar: u64,
@@ -287,6 +306,7 @@ pub struct Times {
 /// Ports of one state that a file summarised instead of listing (XML `<extraports>`), kept when a report was
 /// read from a file so the counts survive even though the ports themselves are unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtraPorts {
     pub state: PortState,
     pub count: u32,
@@ -295,6 +315,7 @@ pub struct ExtraPorts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtraReason {
     pub reason: Reason,
     pub count: u32,
@@ -303,6 +324,7 @@ pub struct ExtraReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HostReport {
     /// Unix seconds.
     pub start_time: Option<i64>,
@@ -375,6 +397,7 @@ impl HostReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunStats {
     /// Unix seconds.
     pub finished: i64,
@@ -390,6 +413,7 @@ pub struct RunStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanReport {
     /// `portolan`, or `nmap` for a file Nmap wrote.
     pub scanner: String,
