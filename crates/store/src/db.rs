@@ -53,6 +53,8 @@ pub(crate) async fn connect(loc: &Location) -> Result<AnyPool> {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // Imports touch several indexes at once; the 2 MB default cache made them page-bound.
+                    conn.execute("PRAGMA cache_size = -65536").await?;
                 }
                 Ok(())
             })
@@ -94,6 +96,20 @@ pub(crate) async fn migrate(pool: &AnyPool, loc: &Location) -> Result<()> {
         .run(pool)
         .await
         .map_err(|e| StoreError::Migrate { url: loc.display(), message: e.to_string() })
+}
+
+/// Keeps SQLite's planner statistics current (search plans depend on them: without them a correlated
+/// check may pick the wrong index and crawl). Cheap: sampled.
+/// PostgreSQL's autovacuum does this itself.
+pub(crate) async fn refresh_statistics(pool: &AnyPool, backend: Backend) {
+    if backend != Backend::Sqlite {
+        return;
+    }
+    let Ok(mut c) = pool.acquire().await else { return };
+    // A sampled ANALYZE takes milliseconds even on a large history; `PRAGMA optimize` alone left statistics
+    // from when the tables were tiny, and the planner then scanned whole tables.
+    let _ = c.execute("PRAGMA analysis_limit = 1000").await;
+    let _ = c.execute("ANALYZE").await;
 }
 
 /// One bound value.
@@ -210,6 +226,67 @@ pub(crate) async fn insert_rows(
         }
     }
     Ok(out)
+}
+
+/// Inserts rows and returns their new ids in the order of `rows`, without `RETURNING` (which costs a decoded
+/// row per insert). SQLite gives the rows of one INSERT consecutive rowids after the largest one (the write
+/// lock is held for the statement), so they are `last_insert_rowid() - n + 1 ..= last_insert_rowid()`, which
+/// is checked. PostgreSQL takes `n` values of the table's identity sequence first and inserts them
+/// explicitly, which is safe with concurrent writers.
+pub(crate) async fn insert_rows_ids(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    cols: &[&'static str],
+    rows: Vec<Vec<Val>>,
+) -> Result<Vec<i64>> {
+    let n = rows.len();
+    let mut ids = Vec::with_capacity(n);
+    if n == 0 {
+        return Ok(ids);
+    }
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        let per = (MAX_BINDS / cols.len()).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Val>> = rows.by_ref().take(per).collect();
+            let k = chunk.len() as i64;
+            insert_rows(conn, table, cols, chunk, "").await?;
+            let (last, changed): (i64, i64) =
+                sqlx::query_as("SELECT last_insert_rowid(), changes()").fetch_one(&mut *conn).await?;
+            let first = last - k + 1;
+            let (count,): (i64,) = query(format!("SELECT COUNT(*) FROM {table} WHERE id >= $1 AND id <= $2"), vec![first.into(), last.into()])
+                .try_map(|r: AnyRow| Ok((sqlx::Row::try_get::<i64, _>(&r, 0)?,)))
+                .fetch_one(&mut *conn)
+                .await?;
+            if changed != k || count != k {
+                return Err(sqlx::Error::Protocol(format!("{table}: rows did not get consecutive ids")).into());
+            }
+            ids.extend(first..=last);
+        }
+    } else {
+        let got = query(
+            "SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2)".into(),
+            vec![table.into(), (n as i64).into()],
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in &got {
+            ids.push(sqlx::Row::try_get::<i64, _>(r, "id")?);
+        }
+        let mut with_id = Vec::with_capacity(cols.len() + 1);
+        with_id.push("id");
+        with_id.extend_from_slice(cols);
+        let rows = rows
+            .into_iter()
+            .zip(&ids)
+            .map(|(mut r, id)| {
+                r.insert(0, Val::Int(Some(*id)));
+                r
+            })
+            .collect();
+        insert_rows(conn, table, &with_id, rows, "").await?;
+    }
+    Ok(ids)
 }
 
 /// `$first, $first+1, ...` for an `IN (...)` list of `n` binds.

@@ -149,7 +149,7 @@ impl Store {
 
     /// Records a new running scan and returns its writer.
     pub async fn begin_scan(&self, scan: NewScan) -> Result<ScanWriter> {
-        ScanWriter::begin(self.pool.clone(), scan).await
+        ScanWriter::begin(self.pool.clone(), self.location.backend, scan).await
     }
 
     /// Imports reports in one transaction: all of them, or (on any error) none. Returns the new scan ids.
@@ -188,6 +188,7 @@ impl Store {
             ids.push(id);
         }
         tx.commit().await?;
+        db::refresh_statistics(&self.pool, self.location.backend).await;
         Ok(ids)
     }
 

@@ -6,40 +6,32 @@ use portolan_model::{HostReport, OsInfo, PortReport, ScanReport, Trace};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
 
-/// Writes hosts `first_ord..` of a report with every child row. Runs inside the caller's transaction.
+/// Writes a report's hosts with every child row. Runs inside the caller's transaction.
 pub(crate) async fn insert_hosts(conn: &mut AnyConnection, scan_id: i64, hosts_in: &[HostReport]) -> Result<()> {
-    insert_hosts_from(conn, scan_id, 0, hosts_in).await.map(|_| ())
-}
-
-/// Returns `ord -> host id`.
-pub(crate) async fn insert_hosts_from(
-    conn: &mut AnyConnection,
-    scan_id: i64,
-    first_ord: i64,
-    hosts_in: &[HostReport],
-) -> Result<HashMap<i64, i64>> {
-    let host_rows = hosts_in.iter().enumerate().map(|(i, h)| hosts::row(scan_id, first_ord + i as i64, h)).collect();
+    let host_rows = hosts_in.iter().enumerate().map(|(i, h)| hosts::row(scan_id, i as i64, h)).collect();
     let ids = hosts::insert(conn, host_rows).await?;
-    let id_of = |i: usize| ids.get(&(first_ord + i as i64)).copied().unwrap_or_default();
 
     let mut addr_rows = Vec::new();
     let mut name_rows = Vec::new();
     let mut port_rows = Vec::new();
+    let mut port_refs: Vec<(i64, &PortReport)> = Vec::new();
     let mut os_rows = Vec::new();
     let mut hop_rows = Vec::new();
-    let mut host_script_rows = Vec::new();
-    for (i, h) in hosts_in.iter().enumerate() {
-        let hid = id_of(i);
+    let mut script_rows = Vec::new();
+    for (h, &hid) in hosts_in.iter().zip(&ids) {
         addr_rows.extend(h.addresses.iter().map(|a| addresses::row(hid, a)));
         name_rows.extend(h.hostnames.iter().map(|n| hostnames::row(hid, n)));
-        port_rows.extend(unique_ports(&h.ports).map(|p| ports::row(hid, p)));
+        for p in unique_ports(&h.ports) {
+            port_rows.push(ports::row(hid, p));
+            port_refs.push((hid, p));
+        }
         if let Some(os) = &h.os {
             os_rows.extend(os.matches.iter().enumerate().map(|(k, m)| os_matches::row(hid, k, m)));
         }
         if let Some(t) = &h.trace {
             hop_rows.extend(t.hops.iter().map(|hop| trace_hops::row(hid, hop)));
         }
-        host_script_rows.extend(h.host_scripts.iter().map(|s| script_results::row(hid, None, s)));
+        script_rows.extend(h.host_scripts.iter().map(|s| script_results::row(hid, None, s)));
     }
     addresses::insert(conn, addr_rows).await?;
     hostnames::insert(conn, name_rows).await?;
@@ -48,22 +40,15 @@ pub(crate) async fn insert_hosts_from(
     let port_ids = ports::insert(conn, port_rows).await?;
 
     let mut svc_rows = Vec::new();
-    let mut script_rows = host_script_rows;
-    for (i, h) in hosts_in.iter().enumerate() {
-        let hid = id_of(i);
-        for p in unique_ports(&h.ports) {
-            let Some(&pid) = port_ids.get(&(hid, p.protocol.as_str().to_owned(), i64::from(p.port))) else {
-                continue;
-            };
-            if let Some(s) = &p.service {
-                svc_rows.push(services::row(pid, hid, s));
-            }
-            script_rows.extend(p.scripts.iter().map(|s| script_results::row(hid, Some(pid), s)));
+    for ((hid, p), &pid) in port_refs.iter().zip(&port_ids) {
+        if let Some(s) = &p.service {
+            svc_rows.push(services::row(pid, *hid, s));
         }
+        script_rows.extend(p.scripts.iter().map(|s| script_results::row(*hid, Some(pid), s)));
     }
     services::insert(conn, svc_rows).await?;
     script_results::insert(conn, script_rows).await?;
-    Ok(ids)
+    Ok(())
 }
 
 /// A file may list a port twice; the last listing wins, as in the fold.

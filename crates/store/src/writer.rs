@@ -58,6 +58,7 @@ struct LiveHost {
 #[derive(Debug)]
 pub struct ScanWriter {
     pool: AnyPool,
+    backend: crate::Backend,
     id: i64,
     hosts: HashMap<IpAddr, LiveHost>,
     dirty_hosts: Vec<IpAddr>,
@@ -71,7 +72,7 @@ fn secs(time_ms: i64) -> i64 {
 }
 
 impl ScanWriter {
-    pub(crate) async fn begin(pool: AnyPool, scan: NewScan) -> Result<ScanWriter> {
+    pub(crate) async fn begin(pool: AnyPool, backend: crate::Backend, scan: NewScan) -> Result<ScanWriter> {
         let mut conn = pool.acquire().await?;
         let id = scans::insert(
             &mut conn,
@@ -91,6 +92,7 @@ impl ScanWriter {
         drop(conn);
         Ok(ScanWriter {
             pool,
+            backend,
             id,
             hosts: HashMap::new(),
             dirty_hosts: Vec::new(),
@@ -140,6 +142,7 @@ impl ScanWriter {
                 add_names(&mut h.rec, hostnames);
             }
             EventBody::Hostnames { addr, hostnames } => add_names(&mut self.host(*addr).rec, hostnames),
+            EventBody::Traceroute { addr, trace } => self.host(*addr).rec.trace = Some(trace.clone()),
             EventBody::MacAddress { addr, mac, vendor } => {
                 let rec = &mut self.host(*addr).rec;
                 if !rec.addresses.iter().any(|a| a.kind == portolan_model::AddressKind::Mac) {
@@ -231,12 +234,11 @@ impl ScanWriter {
         let rows = new.iter().filter_map(|a| self.hosts.get(a)).map(|h| hosts::row(self.id, h.ord, &h.rec)).collect();
         let ids = hosts::insert(&mut tx, rows).await?;
         let mut addr_rows = Vec::new();
-        for a in &new {
+        // Rows were built from `new` in order (every entry exists), so ids line up with it.
+        for (a, id) in new.iter().zip(ids) {
             if let Some(h) = self.hosts.get_mut(a) {
-                h.id = ids.get(&h.ord).copied();
-                if let Some(id) = h.id {
-                    addr_rows.extend(h.rec.addresses.iter().map(|x| addresses::row(id, x)));
-                }
+                h.id = Some(id);
+                addr_rows.extend(h.rec.addresses.iter().map(|x| addresses::row(id, x)));
             }
         }
         addresses::insert(&mut tx, addr_rows).await?;
@@ -279,12 +281,12 @@ impl ScanWriter {
         hostnames::insert(&mut tx, name_rows).await?;
         let port_ids = ports::insert(&mut tx, port_rows).await?;
         let mut svc_rows = Vec::new();
-        for (a, key) in new_ports {
+        for ((a, key), pid) in new_ports.into_iter().zip(port_ids) {
             let Some(h) = self.hosts.get_mut(&a) else { continue };
             let Some(hid) = h.id else { continue };
             let Some(p) = h.ports.get_mut(&key) else { continue };
-            p.id = port_ids.get(&(hid, key.0.as_str().to_owned(), i64::from(key.1))).copied();
-            if let (Some(pid), Some(s)) = (p.id, &p.rec.service) {
+            p.id = Some(pid);
+            if let Some(s) = &p.rec.service {
                 svc_rows.push(services::row(pid, hid, s));
             }
         }
@@ -310,6 +312,7 @@ impl ScanWriter {
                 .await?;
         }
         tx.commit().await?;
+        crate::db::refresh_statistics(&self.pool, self.backend).await;
         Ok(())
     }
 }

@@ -80,8 +80,27 @@ fn hex(v: u128) -> String {
     format!("{v:032x}")
 }
 
+/// How a host-level filter reaches the child tables: `h.id IN (SELECT host_id ...)` materialises the
+/// matching hosts (best when few match); a correlated `EXISTS` lets the database walk scans newest first
+/// and stop at the limit (best when many match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    In,
+    Exists,
+    /// The filter's child rows alone (`SELECT 1 FROM table WHERE ...`), to count how selective it is.
+    Probe,
+}
+
+fn sub(mode: Mode, table: &str, cond: &str) -> String {
+    match mode {
+        Mode::In => format!("h.id IN (SELECT host_id FROM {table} WHERE {cond})"),
+        Mode::Exists => format!("EXISTS (SELECT 1 FROM {table} x WHERE x.host_id = h.id AND ({cond}))"),
+        Mode::Probe => format!("SELECT 1 FROM {table} WHERE {cond}"),
+    }
+}
+
 /// The condition of one host-level filter on `h`, or of a scan-level one on `s`.
-fn condition(sql: &mut Sql, f: &Filter, now: i64) -> String {
+fn condition(sql: &mut Sql, f: &Filter, now: i64, mode: Mode) -> String {
     match f {
         Filter::Target(t) => like(sql, "s.args", t, true),
         Filter::Profile(t) => like(sql, "COALESCE(s.profile, '')", t, true),
@@ -89,33 +108,33 @@ fn condition(sql: &mut Sql, f: &Filter, now: i64) -> String {
         Filter::Before(t) => format!("s.started < {}", sql.bind(resolve_time(*t, now).into())),
         Filter::Net { lo, hi } => {
             let (a, b) = (sql.bind(hex(*lo).into()), sql.bind(hex(*hi).into()));
-            format!("h.id IN (SELECT host_id FROM addresses WHERE addr_key >= {a} AND addr_key <= {b})")
+            sub(mode, "addresses", &format!("addr_key >= {a} AND addr_key <= {b}"))
         }
         Filter::HostAddr(ip) => {
             let k = sql.bind(crate::tables::addresses::key(*ip).into());
-            format!("h.id IN (SELECT host_id FROM addresses WHERE addr_key = {k})")
+            sub(mode, "addresses", &format!("addr_key = {k}"))
         }
         Filter::HostName(n) => {
             let c = like(sql, "name", n, true);
-            format!("h.id IN (SELECT host_id FROM hostnames WHERE {c})")
+            sub(mode, "hostnames", &c)
         }
         Filter::Service(n) => {
             if n.contains('*') {
                 let c = like(sql, "name", n, false);
-                format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+                sub(mode, "services", &c)
             } else {
                 // Service names are lower case; an exact match can use the index.
                 let b = sql.bind(n.to_lowercase().into());
-                format!("h.id IN (SELECT host_id FROM services WHERE name = {b})")
+                sub(mode, "services", &format!("name = {b}"))
             }
         }
         Filter::Product(t) => {
             let c = like(sql, "product", t, true);
-            format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+            sub(mode, "services", &c)
         }
         Filter::Version(t) => {
             let c = like(sql, "version", t, true);
-            format!("h.id IN (SELECT host_id FROM services WHERE {c})")
+            sub(mode, "services", &c)
         }
         Filter::Ports { states, ports } => {
             let mut alts = Vec::new();
@@ -137,11 +156,11 @@ fn condition(sql: &mut Sql, f: &Filter, now: i64) -> String {
                 PortStates::Closed => " AND state = 'closed'".into(),
                 PortStates::Filtered => " AND state IN ('filtered', 'open|filtered', 'closed|filtered')".into(),
             };
-            format!("h.id IN (SELECT host_id FROM ports WHERE ({}){state})", alts.join(" OR "))
+            sub(mode, "ports", &format!("({}){state}", alts.join(" OR ")))
         }
         Filter::Os(t) => {
             let (a, b) = (like(sql, "name", t, true), like(sql, "classes", t, true));
-            format!("h.id IN (SELECT host_id FROM os_matches WHERE {a} OR {b})")
+            sub(mode, "os_matches", &format!("{a} OR {b}"))
         }
         Filter::Script { id, output } => {
             let mut c = if id == "*" {
@@ -154,33 +173,44 @@ fn condition(sql: &mut Sql, f: &Filter, now: i64) -> String {
             if let Some(o) = output {
                 c = format!("{c} AND {}", like(sql, "output", o, true));
             }
-            format!("h.id IN (SELECT host_id FROM script_results WHERE {c})")
+            sub(mode, "script_results", &c)
         }
         Filter::Word(w) => {
             let parts = [
-                format!("h.id IN (SELECT host_id FROM addresses WHERE {})", like(sql, "addr", w, true)),
-                format!("h.id IN (SELECT host_id FROM hostnames WHERE {})", like(sql, "name", w, true)),
-                format!(
-                    "h.id IN (SELECT host_id FROM services WHERE {} OR {} OR {} OR {})",
-                    like(sql, "name", w, true),
-                    like(sql, "product", w, true),
-                    like(sql, "version", w, true),
-                    like(sql, "extra_info", w, true)
+                sub(mode, "addresses", &like(sql, "addr", w, true)),
+                sub(mode, "hostnames", &like(sql, "name", w, true)),
+                sub(
+                    mode,
+                    "services",
+                    &format!(
+                        "{} OR {} OR {} OR {}",
+                        like(sql, "name", w, true),
+                        like(sql, "product", w, true),
+                        like(sql, "version", w, true),
+                        like(sql, "extra_info", w, true)
+                    ),
                 ),
-                format!("h.id IN (SELECT host_id FROM os_matches WHERE {})", like(sql, "name", w, true)),
-                format!("h.id IN (SELECT host_id FROM script_results WHERE {})", like(sql, "output", w, true)),
+                sub(mode, "os_matches", &like(sql, "name", w, true)),
+                sub(mode, "script_results", &like(sql, "output", w, true)),
             ];
             format!("({})", parts.join(" OR "))
         }
     }
 }
 
-fn conditions(sql: &mut Sql, q: &Query, scan_level: bool, now: i64) -> Vec<String> {
+#[cfg(test)]
+fn conditions(sql: &mut Sql, q: &Query, scan_level: bool, now: i64, mode: Mode) -> Vec<String> {
+    conditions_by(sql, q, scan_level, now, &|_| mode)
+}
+
+/// Like [`conditions`], with the mode chosen per term (by its index in the query).
+fn conditions_by(sql: &mut Sql, q: &Query, scan_level: bool, now: i64, mode: &dyn Fn(usize) -> Mode) -> Vec<String> {
     q.terms
         .iter()
-        .filter(|t| t.filter.is_scan_level() == scan_level)
-        .map(|t| {
-            let c = condition(sql, &t.filter, now);
+        .enumerate()
+        .filter(|(_, t)| t.filter.is_scan_level() == scan_level)
+        .map(|(i, t)| {
+            let c = condition(sql, &t.filter, now, mode(i));
             if t.negated { format!("NOT ({c})") } else { format!("({c})") }
         })
         .collect()
@@ -190,22 +220,76 @@ fn where_clause(conds: &[String]) -> String {
     if conds.is_empty() { "1 = 1".into() } else { conds.join(" AND ") }
 }
 
+/// Matching hosts up to which the materialising plan is used.
+const PROBE_CAP: i64 = 2_000;
+
 /// Runs a parsed query: up to `limit` hosts and up to `limit` scans.
 pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<SearchResults> {
     let limit = limit.max(1);
     let has_host_terms = q.terms.iter().any(|t| !t.filter.is_scan_level());
     let mut conn = pool.acquire().await?;
 
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+
+    // Plan: the most selective positive host filter, when it matches fewer than PROBE_CAP hosts, drives the
+    // search (IN, materialised) and the others are checked per host (EXISTS). When every filter matches many
+    // hosts, scans are walked newest first and the walk stops at the limit (EXISTS only). Free words scan
+    // whole tables, so they are never probed and drive only when nothing else can.
+    let mut driver: Option<usize> = None;
+    let mut best = PROBE_CAP;
+    let mut probed_any = false;
+    for (i, t) in q.terms.iter().enumerate() {
+        if t.negated || t.filter.is_scan_level() || matches!(t.filter, Filter::Word(_)) {
+            continue;
+        }
+        probed_any = true;
+        let mut sql = Sql::new();
+        // Counting child rows (not distinct hosts) is an estimate, and stops at the cap: cheap when common.
+        let c = condition(&mut sql, &t.filter, now, Mode::Probe);
+        let cap = sql.bind(PROBE_CAP.into());
+        let n: (i64,) = query(format!("SELECT COUNT(*) FROM ({c} LIMIT {cap}) t"), sql.vals)
+            .try_map(|r: sqlx::any::AnyRow| Ok((sqlx::Row::try_get::<i64, _>(&r, 0)?,)))
+            .fetch_one(&mut *conn)
+            .await?;
+        if n.0 < best {
+            best = n.0;
+            driver = Some(i);
+        }
+    }
+    if driver.is_none() && !probed_any {
+        driver = q.terms.iter().position(|t| !t.negated && matches!(t.filter, Filter::Word(_)));
+    }
+    let mode_of = |i: usize| if Some(i) == driver { Mode::In } else { Mode::Exists };
+    let walk = driver.is_none();
+    // SQLite's CROSS JOIN fixes the loop order: scans outside (by the started index) for a walk, the few
+    // driving hosts outside otherwise. PostgreSQL plans itself.
+    // When few hosts drive, SQLite gets the scan's start through a scalar subquery, so no statistics can
+    // tempt it into scanning `scans`; the sort is of fewer than PROBE_CAP rows.
+    // The walk's ORDER BY must name the index columns exactly for SQLite to stop early instead of sorting.
+    let (from, started, order) = match (sqlite, walk) {
+        (true, true) => ("scans s CROSS JOIN hosts h ON h.scan_id = s.id", "s.started", "s.started DESC, s.id DESC, h.ord"),
+        (true, false) => (
+            "hosts h",
+            "(SELECT s.started FROM scans s WHERE s.id = h.scan_id)",
+            "started DESC, h.scan_id DESC, h.ord",
+        ),
+        (false, _) => ("scans s JOIN hosts h ON h.scan_id = s.id", "s.started", "s.started DESC, s.id DESC, h.ord"),
+    };
+
     // Hosts.
     let mut sql = Sql::new();
-    let scan_c = conditions(&mut sql, q, true, now);
-    let host_c = conditions(&mut sql, q, false, now);
-    let mut all = scan_c.clone();
+    let scan_c = conditions_by(&mut sql, q, true, now, &mode_of);
+    let host_c = conditions_by(&mut sql, q, false, now, &mode_of);
+    let mut all = if sqlite && !walk && !scan_c.is_empty() {
+        vec![format!("h.scan_id IN (SELECT s.id FROM scans s WHERE {})", where_clause(&scan_c))]
+    } else {
+        scan_c.clone()
+    };
     all.extend(host_c.iter().cloned());
     let lim = sql.bind((limit + 1).into());
     sql.text = format!(
-        "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, s.started FROM hosts h JOIN scans s ON s.id = h.scan_id \
-         WHERE {} ORDER BY s.started DESC, h.scan_id DESC, h.ord LIMIT {lim}",
+        "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, {started} AS started FROM {from} \
+         WHERE {} ORDER BY {order} LIMIT {lim}",
         where_clause(&all)
     );
     let rows = query(sql.text, sql.vals).fetch_all(&mut *conn).await?;
@@ -255,11 +339,33 @@ pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<Sear
 
     // Scans: those holding matching hosts, or (without host filters) every scan the scan filters accept.
     let mut sql = Sql::new();
-    let scan_c = conditions(&mut sql, q, true, now);
+    if has_host_terms && !truncated {
+        // Every matching host is in hand: its scans are exactly the answer.
+        let mut ids: Vec<i64> = hosts.iter().map(|h| h.scan_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(SearchResults { scans: Vec::new(), hosts, truncated });
+        }
+        let ph = placeholders(1, ids.len());
+        let rows = query(
+            format!("SELECT {SUMMARY_COLS} FROM scans s WHERE s.id IN ({ph}) ORDER BY s.started DESC, s.id DESC"),
+            ids.into_iter().map(Val::from).collect(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let scans = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
+        return Ok(SearchResults { scans, hosts, truncated });
+    }
+    let scan_c = conditions_by(&mut sql, q, true, now, &mode_of);
     let mut conds = scan_c;
     if has_host_terms {
-        let host_c = conditions(&mut sql, q, false, now);
-        conds.push(format!("s.id IN (SELECT h.scan_id FROM hosts h WHERE {})", where_clause(&host_c)));
+        let host_c = conditions_by(&mut sql, q, false, now, &mode_of);
+        conds.push(if walk {
+            format!("EXISTS (SELECT 1 FROM hosts h WHERE h.scan_id = s.id AND {})", where_clause(&host_c))
+        } else {
+            format!("s.id IN (SELECT h.scan_id FROM hosts h WHERE {})", where_clause(&host_c))
+        });
     }
     let lim = sql.bind((limit + 1).into());
     sql.text = format!(
@@ -287,7 +393,7 @@ mod tests {
     fn user_text_never_reaches_the_sql() {
         let q = super::super::parse(r#"product:"x' OR 1=1 --" host:"a'b" it's"#).unwrap();
         let mut sql = Sql::new();
-        let c = conditions(&mut sql, &q, false, 0).join(" AND ");
+        let c = conditions(&mut sql, &q, false, 0, Mode::In).join(" AND ");
         assert!(!c.contains("OR 1=1"), "{c}");
         assert!(!c.contains("a'b"), "{c}");
         assert!(sql.vals.iter().any(|v| *v == Val::Text(Some("%x' or 1=1 --%".into()))));

@@ -1,11 +1,10 @@
 //! `hosts`: one row per host of a scan, in report order (`ord`).
 
-use crate::db::{Val, insert_rows, query};
+use crate::db::{Val, insert_rows_ids, query};
 use crate::error::Result;
 use crate::tables::{get_i64, get_of64, get_oi64, get_ostr, get_str, narrow};
 use portolan_model::{HostReport, HostState, HostStatus, Reason, Uptime};
 use sqlx::AnyConnection;
-use std::collections::HashMap;
 
 const COLS: &[&str] = &[
     "scan_id", "ord", "ip", "state", "reason", "start_time", "end_time", "latency", "timed_out", "distance",
@@ -29,14 +28,9 @@ pub(crate) fn row(scan_id: i64, ord: i64, h: &HostReport) -> Vec<Val> {
     ]
 }
 
-/// Inserts hosts; returns `ord -> id`.
-pub(crate) async fn insert(conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<HashMap<i64, i64>> {
-    let got = insert_rows(conn, "hosts", COLS, rows, "id, ord").await?;
-    let mut map = HashMap::with_capacity(got.len());
-    for r in got {
-        map.insert(get_i64(&r, "ord")?, get_i64(&r, "id")?);
-    }
-    Ok(map)
+/// Inserts hosts; returns their ids in the order of `rows`.
+pub(crate) async fn insert(conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<Vec<i64>> {
+    insert_rows_ids(conn, "hosts", COLS, rows).await
 }
 
 /// Updates what a running scan learns about a host after it was first written.

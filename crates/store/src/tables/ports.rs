@@ -1,11 +1,10 @@
 //! `ports`: one row per (host, protocol, port) the scan determined.
 
-use crate::db::{Val, insert_rows, query};
+use crate::db::{Val, insert_rows_ids, query};
 use crate::error::Result;
 use crate::tables::{get_i64, get_str, narrow};
 use portolan_model::{PortReport, PortState, Protocol, Reason};
 use sqlx::AnyConnection;
-use std::collections::HashMap;
 
 const COLS: &[&str] = &["host_id", "protocol", "port", "state", "reason", "reason_ttl"];
 
@@ -20,17 +19,9 @@ pub(crate) fn row(host_id: i64, p: &PortReport) -> Vec<Val> {
     ]
 }
 
-/// Inserts ports; returns `(host_id, protocol, port) -> id`.
-pub(crate) async fn insert(
-    conn: &mut AnyConnection,
-    rows: Vec<Vec<Val>>,
-) -> Result<HashMap<(i64, String, i64), i64>> {
-    let got = insert_rows(conn, "ports", COLS, rows, "id, host_id, protocol, port").await?;
-    let mut map = HashMap::with_capacity(got.len());
-    for r in got {
-        map.insert((get_i64(&r, "host_id")?, get_str(&r, "protocol")?, get_i64(&r, "port")?), get_i64(&r, "id")?);
-    }
-    Ok(map)
+/// Inserts ports; returns their ids in the order of `rows`.
+pub(crate) async fn insert(conn: &mut AnyConnection, rows: Vec<Vec<Val>>) -> Result<Vec<i64>> {
+    insert_rows_ids(conn, "ports", COLS, rows).await
 }
 
 pub(crate) async fn update_state(conn: &mut AnyConnection, id: i64, p: &PortReport) -> Result<()> {
