@@ -1,0 +1,2 @@
+export type * from "./bindings";
+export * from "./backend";

@@ -1,0 +1,132 @@
+// `Backend` for tests and the browser preview: replays recorded event streams (JSON lines from
+// `portolan --stream-json`) instead of running the scanner, and records every call it gets.
+import type { ScanEvent, ScanReport } from "./bindings";
+import type {
+  Backend,
+  IpcError,
+  ParseResult,
+  SaveFormat,
+  ScanCallbacks,
+  ScanExit,
+  XmlSource,
+} from "./backend";
+
+/** Parses `--stream-json` output (one event per line); names the line of anything that is not an event. */
+export function parseEventLines(text: string): ScanEvent[] {
+  const out: ScanEvent[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`line ${i + 1}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (typeof v !== "object" || v === null || typeof (v as { event?: unknown }).event !== "string") {
+      throw new Error(`line ${i + 1}: not a scan event`);
+    }
+    out.push(v as ScanEvent);
+  });
+  return out;
+}
+
+export interface Recording {
+  events: ScanEvent[];
+  /** How the helper ended after the last event; a clean exit by default. */
+  exit?: Partial<ScanExit>;
+}
+
+export interface MockOptions {
+  parse?: (args: string[]) => ParseResult | Promise<ParseResult>;
+  /** The recording a scan with these arguments replays. */
+  scan?: (args: string[]) => Recording;
+  openXml?: (source: XmlSource) => ScanReport;
+  /**
+   * `manual`: events are delivered only by `pump()`, so a test can look at the screen between any two.
+   * A number: events per batch, one batch per macrotask, until the recording ends.
+   */
+  replay?: "manual" | number;
+}
+
+interface Running {
+  id: string;
+  recording: Recording;
+  next: number;
+  callbacks: ScanCallbacks;
+  done: boolean;
+}
+
+const unavailable: IpcError = { code: "unavailable", message: "the preview has no scanner: run the desktop app" };
+
+export class MockBackend implements Backend {
+  readonly parseCalls: string[][] = [];
+  readonly startCalls: string[][] = [];
+  readonly cancelCalls: string[] = [];
+  readonly saved: { report: ScanReport; format: SaveFormat; path: string }[] = [];
+  private scans = new Map<string, Running>();
+  private counter = 0;
+
+  constructor(private readonly opts: MockOptions = {}) {}
+
+  async parsePlan(args: string[]): Promise<ParseResult> {
+    this.parseCalls.push([...args]);
+    if (!this.opts.parse) return { ok: false, error: unavailable };
+    return this.opts.parse(args);
+  }
+
+  async startScan(args: string[], callbacks: ScanCallbacks): Promise<string> {
+    this.startCalls.push([...args]);
+    if (!this.opts.scan) throw unavailable;
+    const id = `mock-${++this.counter}`;
+    const run: Running = { id, recording: this.opts.scan(args), next: 0, callbacks, done: false };
+    this.scans.set(id, run);
+    const replay = this.opts.replay ?? 50;
+    if (replay !== "manual") {
+      const tick = () => {
+        if (run.done) return;
+        this.deliver(run, replay);
+        if (!run.done) setTimeout(tick, 0);
+      };
+      setTimeout(tick, 0);
+    }
+    return id;
+  }
+
+  /** Delivers up to `n` more events of a running scan (all scans when no id is given); ends it when its recording is exhausted. */
+  pump(n = Infinity, id?: string): void {
+    for (const run of this.scans.values()) {
+      if (id === undefined || run.id === id) this.deliver(run, n);
+    }
+  }
+
+  private deliver(run: Running, n: number): void {
+    const evs = run.recording.events;
+    for (let k = 0; k < n && run.next < evs.length && !run.done; k++) {
+      run.callbacks.onEvent(evs[run.next++] as ScanEvent);
+    }
+    if (run.next >= evs.length && !run.done) {
+      run.done = true;
+      const completed = evs.some((e) => e.event === "finished");
+      run.callbacks.onExit({ code: 0, signal: null, interrupted: !completed, stderr: "", ...run.recording.exit });
+    }
+  }
+
+  async cancelScan(id: string): Promise<void> {
+    this.cancelCalls.push(id);
+    const run = this.scans.get(id);
+    if (!run) throw { code: "no_such_scan", message: `no running scan with id ${id}` } satisfies IpcError;
+    if (run.done) return;
+    run.done = true;
+    // What the Tauri side reports for a helper stopped by SIGTERM.
+    setTimeout(() => run.callbacks.onExit({ code: null, signal: 15, interrupted: true, stderr: "" }), 0);
+  }
+
+  async openXml(source: XmlSource): Promise<ScanReport> {
+    if (!this.opts.openXml) throw unavailable;
+    return this.opts.openXml(source);
+  }
+
+  async saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void> {
+    this.saved.push({ report, format, path });
+  }
+}

@@ -1,0 +1,67 @@
+// `Backend` over Tauri commands (src-tauri). Command names and argument names are the contract with the Rust
+// side; errors arrive as `IpcError` objects.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { ScanReport } from "./bindings";
+import {
+  toIpcError,
+  type Backend,
+  type ParsedPlan,
+  type ParseResult,
+  type SaveFormat,
+  type ScanCallbacks,
+  type ScanMessage,
+  type XmlSource,
+} from "./backend";
+
+export class TauriBackend implements Backend {
+  async parsePlan(args: string[]): Promise<ParseResult> {
+    try {
+      const value = await invoke<ParsedPlan>("parse_plan", { args });
+      return { ok: true, value };
+    } catch (e) {
+      return { ok: false, error: toIpcError(e) };
+    }
+  }
+
+  async startScan(args: string[], callbacks: ScanCallbacks): Promise<string> {
+    // The handler is set before the channel crosses the IPC, so no message can be missed.
+    const channel = new Channel<ScanMessage>((msg) => {
+      if (msg.kind === "event") callbacks.onEvent(msg.event);
+      else callbacks.onExit(msg.exit);
+    });
+    try {
+      return await invoke<string>("start_scan", { args, onMessage: channel });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  }
+
+  async cancelScan(id: string): Promise<void> {
+    try {
+      await invoke<void>("cancel_scan", { id });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  }
+
+  async openXml(source: XmlSource): Promise<ScanReport> {
+    try {
+      return await invoke<ScanReport>("open_xml", { source });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  }
+
+  async saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void> {
+    try {
+      await invoke<void>("save_report", { report, format, path });
+    } catch (e) {
+      throw toIpcError(e);
+    }
+  }
+}
+
+/** True inside the Tauri web view (its IPC bridge is present). */
+export function inTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}

@@ -1,0 +1,233 @@
+import { describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor, within, fireEvent } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import App from "../src/App.svelte";
+import { MockBackend } from "../src/lib/ipc/mock";
+import type { ScanEvent } from "../src/lib/ipc/bindings";
+import { fakeParse, recordedScan } from "./helpers";
+
+function setup(opts: ConstructorParameters<typeof MockBackend>[0] = {}) {
+  const backend = new MockBackend({ parse: fakeParse, scan: () => ({ events: recordedScan() }), replay: "manual", ...opts });
+  const user = userEvent.setup();
+  const view = render(App, { props: { backend, debounceMs: 10 } });
+  return { backend, user, ...view };
+}
+
+const portRows = () => screen.getByRole("grid", { name: "Ports" }).querySelectorAll('[role="row"]:not(.head)');
+const cellsOf = (row: Element) => [...row.querySelectorAll('[role="gridcell"]')].map((c) => c.textContent ?? "");
+
+describe("Scan view", () => {
+  it("builds the command from target and profile and checks every edit with the parser", async () => {
+    const { backend, user } = setup();
+    const command = screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement;
+    expect(command.value).toBe("portolan 127.0.0.1");
+
+    await user.selectOptions(screen.getByRole("combobox", { name: "Profile" }), "Quick scan");
+    expect(command.value).toBe("portolan -T4 -F 127.0.0.1");
+    await waitFor(() => expect(backend.parseCalls).toContainEqual(["-T4", "-F", "127.0.0.1"]));
+
+    await user.clear(command);
+    await user.type(command, "portolan -p 22 --bogus-option 127.0.0.1");
+    await waitFor(() => expect(backend.parseCalls.at(-1)).toEqual(["-p", "22", "--bogus-option", "127.0.0.1"]));
+    expect(await screen.findByText("portolan: unrecognized option '--bogus-option'")).toBeInTheDocument();
+    expect(command).toHaveAttribute("aria-invalid", "true");
+
+    // An invalid command does not start a scan.
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    expect(backend.startCalls).toHaveLength(0);
+
+    await user.clear(command);
+    await user.type(command, `portolan --script "default or safe" 127.0.0.1`);
+    await waitFor(() => expect(backend.parseCalls.at(-1)).toEqual(["--script", "default or safe", "127.0.0.1"]));
+    expect(await screen.findByText(/portolan --script 'default or safe' 127\.0\.0\.1/)).toBeInTheDocument();
+  });
+
+  it("reports an unclosed quote without asking the parser", async () => {
+    const { backend, user } = setup();
+    const command = screen.getByRole("textbox", { name: "Command" });
+    await waitFor(() => expect(backend.parseCalls).toHaveLength(1));
+    await user.clear(command);
+    await user.type(command, `portolan --script "x 127.0.0.1`);
+    expect(await screen.findByText(/is never closed/)).toBeInTheDocument();
+    expect(backend.parseCalls.every((c) => !c.includes("--script"))).toBe(true);
+  });
+});
+
+describe("Live results from a recorded stream", () => {
+  it("shows hosts and ports as events arrive, then the finished scan", async () => {
+    const { backend, user } = setup();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toEqual([["127.0.0.1"]]));
+    expect(screen.getByRole("button", { name: "Cancel" })).toBeEnabled();
+
+    // Before any event: no host.
+    expect(within(screen.getByRole("listbox", { name: "Hosts" })).queryAllByRole("option")).toHaveLength(0);
+    const events = recordedScan();
+    const firstOpen = events.findIndex((e) => e.event === "port" && e.state === "open");
+    backend.pump(firstOpen + 1);
+    const host = await within(screen.getByRole("listbox", { name: "Hosts" })).findByRole("option");
+    expect(host).toHaveTextContent("127.0.0.1");
+    await waitFor(() => expect(screen.getByTestId("counts")).toHaveTextContent("1 up · 1 open ports"));
+    expect(screen.getByTestId("scan-status")).toHaveTextContent("Scanning");
+
+    backend.pump();
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Done"));
+    expect(screen.getByTestId("counts")).toHaveTextContent("1 up · 3 open ports");
+    expect(screen.getByText("1002 of 1002 ports")).toBeInTheDocument();
+    expect((screen.getByRole("progressbar", { name: "Scan progress" }) as HTMLProgressElement).value).toBe(1);
+    expect(screen.getByRole("button", { name: "Cancel" })).toBeDisabled();
+
+    // Virtualised: a thousand ports, a screenful of rows in the DOM.
+    expect(portRows().length).toBeGreaterThan(10);
+    expect(portRows().length).toBeLessThan(60);
+    expect(cellsOf(portRows()[0]!)[0]).toBe("18000/tcp");
+
+    await user.click(screen.getByRole("tab", { name: "Output" }));
+    const raw = screen.getByTestId("raw-output");
+    expect(raw.textContent).toMatch(/^18443\/tcp open +unknown$/m);
+    expect(raw.textContent).toMatch(/Not shown: 999 closed ports/);
+
+    await user.click(screen.getByRole("tab", { name: "Host details" }));
+    expect(screen.getByText("999 closed, 3 open")).toBeInTheDocument();
+  });
+
+  it("sorts and filters the ports table", async () => {
+    const { backend, user } = setup();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump();
+    await screen.findByText("1002 of 1002 ports");
+
+    const stateHeader = screen.getByRole("columnheader", { name: /State/ });
+    await user.click(within(stateHeader).getByRole("button"));
+    expect(stateHeader).toHaveAttribute("aria-sort", "ascending");
+    // "closed" < "open": descending puts the open ports first, in port order.
+    await user.click(within(stateHeader).getByRole("button"));
+    expect(stateHeader).toHaveAttribute("aria-sort", "descending");
+    const top = [...portRows()].slice(0, 3).map((r) => cellsOf(r).slice(0, 2));
+    expect(top).toEqual([["31337/tcp", "open"], ["18443/tcp", "open"], ["18080/tcp", "open"]]);
+
+    const portHeader = screen.getByRole("columnheader", { name: /Port/ });
+    await user.click(within(portHeader).getByRole("button"));
+    await user.click(within(portHeader).getByRole("button"));
+    expect(cellsOf(portRows()[0]!)[0]).toBe("31337/tcp");
+
+    await user.type(screen.getByRole("searchbox"), "1844");
+    expect(screen.getByText("10 of 1002 ports")).toBeInTheDocument();
+    // Still sorted by port, descending.
+    expect([...portRows()].map((r) => cellsOf(r)[0])).toEqual(
+      [18449, 18448, 18447, 18446, 18445, 18444, 18443, 18442, 18441, 18440].map((p) => `${p}/tcp`),
+    );
+
+    await user.clear(screen.getByRole("searchbox"));
+    await user.selectOptions(screen.getByRole("combobox", { name: "State" }), "open");
+    expect(screen.getByText("3 of 1002 ports")).toBeInTheDocument();
+  });
+
+  it("marks a cancelled scan interrupted and keeps what it found", async () => {
+    const { backend, user } = setup();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump(500);
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(backend.cancelCalls).toEqual(["mock-1"]);
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Interrupted"));
+    const found = recordedScan().slice(0, 500).filter((e) => e.event === "port").length;
+    expect(screen.getByText(`${found} of ${found} ports`)).toBeInTheDocument();
+  });
+
+  it("is keyboard navigable: arrows move through ports and tabs", async () => {
+    const { backend, user } = setup();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump();
+    await screen.findByText("1002 of 1002 ports");
+    const grid = screen.getByRole("grid", { name: "Ports" });
+    grid.focus();
+    await user.keyboard("{ArrowDown}{ArrowDown}{End}");
+    expect(grid).toHaveAttribute("aria-activedescendant", "port-row-1001");
+    expect(document.getElementById("port-row-1001")).toHaveTextContent("31337/tcp");
+    screen.getByRole("tab", { name: "Ports" }).focus();
+    await user.keyboard("{ArrowRight}");
+    expect(screen.getByRole("tab", { name: "Host details" })).toHaveAttribute("aria-selected", "true");
+    expect(document.activeElement).toBe(screen.getByRole("tab", { name: "Host details" }));
+  });
+});
+
+describe("untrusted text", () => {
+  const hostile = "<img src=x onerror=alert(1)>";
+  const ansi = "\u001b[31mred\u001b[0m";
+
+  it("shows a hostile banner and ANSI escapes literally and creates no element", async () => {
+    const alert = vi.spyOn(window, "alert").mockImplementation(() => {});
+    const events: ScanEvent[] = recordedScan().map((e) =>
+      e.event === "port" && e.port === 18080
+        ? { ...e, service: { name: `http${ansi}`, method: "probed", conf: 10, product: hostile, version: ansi } }
+        : e,
+    );
+    const { backend, user, container } = setup({ scan: () => ({ events }) });
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump();
+    await screen.findByText("1002 of 1002 ports");
+    await user.selectOptions(screen.getByRole("combobox", { name: "State" }), "open");
+    const row = [...portRows()].find((r) => cellsOf(r)[0] === "18080/tcp");
+    expect(row).toBeDefined();
+    expect(cellsOf(row!)[1 + 1]).toBe("http\\x1b[31mred\\x1b[0m");
+    expect(cellsOf(row!)[3]).toBe(`${hostile} \\x1b[31mred\\x1b[0m`);
+    await user.click(screen.getByRole("tab", { name: "Output" }));
+    expect(screen.getByTestId("raw-output").textContent).toContain(hostile);
+    expect(screen.getByTestId("raw-output").textContent).not.toContain("\u001b");
+    expect(container.querySelector("img")).toBeNull();
+    expect(document.querySelector("img, script, iframe, object")).toBeNull();
+    expect(alert).not.toHaveBeenCalled();
+    alert.mockRestore();
+  });
+
+  it("shows a hostile opened report's script output and names as text", async () => {
+    const report = {
+      scanner: "nmap",
+      version: "7.93",
+      args: "nmap -sC 198.18.0.5",
+      start: 0,
+      scan_info: [],
+      verbose: 0,
+      debugging: 0,
+      hosts: [
+        {
+          start_time: null,
+          end_time: null,
+          status: { state: "up" as const, reason: "syn-ack", reason_ttl: 0 },
+          addresses: [{ addr: "198.18.0.5", kind: "ipv4" as const }],
+          hostnames: [{ name: `<b>${hostile}</b>`, kind: "PTR" as const }],
+          ports: [
+            {
+              protocol: "tcp" as const,
+              port: 80,
+              state: "open" as const,
+              reason: "syn-ack",
+              reason_ttl: 64,
+              service: { name: "http", method: "probed", conf: 10 },
+              scripts: [{ id: "http-title", output: `<script>alert(2)</script>\n${ansi}\u202eevil` }],
+            },
+          ],
+          timed_out: false,
+        },
+      ],
+      run_stats: null,
+    };
+    const { backend, user } = setup({ openXml: () => report });
+    const input = screen.getByLabelText(/Open saved scan/) as HTMLInputElement;
+    await user.upload(input, new File(["<nmaprun/>"], "scan.xml", { type: "application/xml" }));
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Opened from a file"));
+    expect(backend.parseCalls.length).toBeGreaterThan(0);
+    const host = within(screen.getByRole("listbox", { name: "Hosts" })).getByRole("option");
+    expect(host).toHaveTextContent(`<b>${hostile}</b> (198.18.0.5)`);
+    await user.click(screen.getByRole("tab", { name: "Host details" }));
+    const pre = screen.getByText(/alert\(2\)/);
+    expect(pre.tagName).toBe("PRE");
+    expect(pre.textContent).toBe("<script>alert(2)</script>\n\\x1b[31mred\\x1b[0m\\u{202e}evil");
+    expect(document.querySelector("img, script, b")).toBeNull();
+    fireEvent.scroll(window);
+  });
+});
