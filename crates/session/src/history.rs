@@ -8,6 +8,8 @@ use portolan_store::{Location, NewScan, ScanStatus, ScanWriter, Store};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+// Nearly every message is an event; boxing them would add an allocation per event for no gain.
+#[allow(clippy::large_enum_variant)]
 enum Msg {
     Event(ScanEvent),
     Finish(Box<ScanReport>, ScanStatus),

@@ -280,18 +280,31 @@ pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<Sear
     let mut sql = Sql::new();
     let scan_c = conditions_by(&mut sql, q, true, now, &mode_of);
     let host_c = conditions_by(&mut sql, q, false, now, &mode_of);
-    let mut all = if sqlite && !walk && !scan_c.is_empty() {
-        vec![format!("h.scan_id IN (SELECT s.id FROM scans s WHERE {})", where_clause(&scan_c))]
-    } else {
-        scan_c.clone()
-    };
-    all.extend(host_c.iter().cloned());
     let lim = sql.bind((limit + 1).into());
-    sql.text = format!(
-        "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, {started} AS started FROM {from} \
-         WHERE {} ORDER BY {order} LIMIT {lim}",
-        where_clause(&all)
-    );
+    sql.text = if !sqlite && walk {
+        // PostgreSQL walks scans newest first only when made to: a LATERAL join per scan (its own estimates
+        // for LIKE filters otherwise lead it to collect every match and sort). Hosts of one scan come in
+        // report order from the index.
+        format!(
+            "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, s.started AS started FROM scans s CROSS JOIN LATERAL \
+             (SELECT h.id, h.scan_id, h.ip, h.state, h.ord FROM hosts h WHERE h.scan_id = s.id AND {} ORDER BY h.ord) h \
+             WHERE {} ORDER BY s.started DESC, s.id DESC LIMIT {lim}",
+            where_clause(&host_c),
+            where_clause(&scan_c)
+        )
+    } else {
+        let mut all = if sqlite && !walk && !scan_c.is_empty() {
+            vec![format!("h.scan_id IN (SELECT s.id FROM scans s WHERE {})", where_clause(&scan_c))]
+        } else {
+            scan_c.clone()
+        };
+        all.extend(host_c.iter().cloned());
+        format!(
+            "SELECT h.id AS host_id, h.scan_id, h.ip, h.state, {started} AS started FROM {from} \
+             WHERE {} ORDER BY {order} LIMIT {lim}",
+            where_clause(&all)
+        )
+    };
     let rows = query(sql.text, sql.vals).fetch_all(&mut *conn).await?;
     let mut truncated = rows.len() as i64 > limit;
     let mut hosts = Vec::new();

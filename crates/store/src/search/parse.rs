@@ -220,16 +220,16 @@ fn ports(v: &str) -> Result<Vec<PortPat>, String> {
 /// Absolute dates (UTC) or an age (`7d`, `12h`, `30m`, `2w`) before now. Ages are stored as negative
 /// offsets and resolved against the clock when the query runs.
 fn date(v: &str) -> Result<i64, String> {
-    if let Some(n) = v.strip_suffix(['d', 'h', 'm', 'w']) {
-        if let Ok(n) = n.parse::<i64>() {
-            let unit = match v.chars().last() {
-                Some('m') => 60,
-                Some('h') => 3_600,
-                Some('d') => 86_400,
-                _ => 604_800,
-            };
-            return n.checked_mul(unit).filter(|s| *s >= 0).map(|s| -s - 1).ok_or_else(|| format!("age {v:?} is too large"));
-        }
+    if let Some(n) = v.strip_suffix(['d', 'h', 'm', 'w'])
+        && let Ok(n) = n.parse::<i64>()
+    {
+        let unit = match v.chars().last() {
+            Some('m') => 60,
+            Some('h') => 3_600,
+            Some('d') => 86_400,
+            _ => 604_800,
+        };
+        return n.checked_mul(unit).filter(|s| *s >= 0).map(|s| -s - 1).ok_or_else(|| format!("age {v:?} is too large"));
     }
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).ok_or_else(|| format!("bad date {v:?}"));

@@ -22,10 +22,10 @@ impl Backend {
         Store::open(&self.url).await.unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
     pub async fn teardown(self) {
-        if let Some((admin, db)) = &self.pg_admin {
-            if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
-                let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))).await;
-            }
+        if let Some((admin, db)) = &self.pg_admin
+            && let Ok(mut c) = sqlx::PgConnection::connect(admin).await
+        {
+            let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))).await;
         }
     }
 }
