@@ -91,10 +91,28 @@ pub fn main(args: &[String]) -> ExitCode {
 }
 
 async fn open(cli: &Cli) -> Result<Store, String> {
-    let loc = Location::resolve(cli.history.as_deref()).map_err(|e| e.to_string())?.ok_or_else(|| {
-        format!("history is turned off by {}; pass --history PATH|URL", portolan_store::HISTORY_ENV)
-    })?;
+    let loc = location(cli)?;
     Store::open_location(loc).await.map_err(|e| e.to_string())
+}
+
+fn location(cli: &Cli) -> Result<Location, String> {
+    Location::resolve(cli.history.as_deref()).map_err(|e| e.to_string())?.ok_or_else(|| {
+        format!("history is turned off by {}; pass --history PATH|URL", portolan_store::HISTORY_ENV)
+    })
+}
+
+/// Reading commands never create a history file: `None` when the SQLite file does not exist yet.
+async fn open_existing(cli: &Cli) -> Result<Option<Store>, String> {
+    let loc = location(cli)?;
+    if loc.path.as_ref().is_some_and(|p| !p.exists()) {
+        return Ok(None);
+    }
+    Store::open_location(loc).await.map(Some).map_err(|e| e.to_string())
+}
+
+fn no_history(cli: &Cli) -> String {
+    let place = location(cli).map(|l| l.display()).unwrap_or_default();
+    format!("no scan history at {place} yet")
 }
 
 fn id_arg(words: &[String]) -> Result<i64, String> {
@@ -110,8 +128,10 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
     match cmd.as_str() {
         "list" => {
             no_words(&cli)?;
-            let store = open(&cli).await?;
-            let scans = store.list(cli.limit, 0).await.map_err(|e| e.to_string())?;
+            let scans = match open_existing(&cli).await? {
+                Some(store) => store.list(cli.limit, 0).await.map_err(|e| e.to_string())?,
+                None => Vec::new(),
+            };
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&scans).map_err(|e| e.to_string())?);
             } else {
@@ -120,7 +140,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
         }
         "show" => {
             let id = id_arg(&cli.words)?;
-            let store = open(&cli).await?;
+            let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let s = store.scan(id).await.map_err(|e| e.to_string())?;
             let report = store.report(id).await.map_err(|e| e.to_string())?;
             if cli.json {
@@ -139,7 +159,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             let text = cli.words.join(" ");
             // Parse before opening, so a bad query fails without touching any database.
             search::parse(&text).map_err(|e| format!("bad query {text:?}: {e}"))?;
-            let store = open(&cli).await?;
+            let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let r = store.search(&text, cli.limit).await.map_err(|e| e.to_string())?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
@@ -186,7 +206,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             if format != "xml" && format != "json" {
                 return Err(format!("unknown format {format:?} (xml or json)"));
             }
-            let store = open(&cli).await?;
+            let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let report = store.report(id).await.map_err(|e| e.to_string())?;
             let text = if format == "json" {
                 json::render(&report).map_err(|e| e.to_string())?
@@ -201,7 +221,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
         }
         "delete" => {
             let id = id_arg(&cli.words)?;
-            let store = open(&cli).await?;
+            let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             if !store.delete(id).await.map_err(|e| e.to_string())? {
                 return Err(format!("no scan with id {id} in the history"));
             }
@@ -216,7 +236,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             if before.is_none() && cli.keep.is_none() {
                 return Err("prune needs --before DATE or --keep N".into());
             }
-            let store = open(&cli).await?;
+            let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let n = store.prune(Prune { before, keep: cli.keep }).await.map_err(|e| e.to_string())?;
             println!("deleted {n} scan(s)");
         }

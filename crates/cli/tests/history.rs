@@ -251,6 +251,8 @@ fn unusable_databases_warn_and_the_scan_still_runs() {
         s.close().await;
     });
     let before = std::fs::read(&newer).unwrap();
+    let small = dir.path().join("small.json");
+    std::fs::write(&small, serde_json::to_string(&ScanReport::empty("portolan")).unwrap()).unwrap();
     let file = dir.path().join("plain");
     std::fs::write(&file, "x").unwrap();
     let under_file = file.join("h.db").display().to_string();
@@ -261,10 +263,22 @@ fn unusable_databases_warn_and_the_scan_still_runs() {
         assert!(out.status.success(), "{db}: {err}");
         assert!(err.contains("Warning: scan history") && err.contains(needle), "{db}: {err}");
         assert!(text(&out.stdout).contains("1/tcp"), "{db}: the scan ran");
-        let out = run(&["history", "--history", db, "list"]);
+        let out = run(&["history", "--history", db, "import", small.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{db}");
         assert!(text(&out.stderr).contains(needle), "{db}: {}", text(&out.stderr));
     }
+    let out = run(&["history", "--history", &newer_s, "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("newer than this Portolan knows"), "{}", text(&out.stderr));
+    // Reading commands never create a history.
+    let absent = dir.path().join("absent.db");
+    let out = run(&["history", "--history", absent.to_str().unwrap(), "list", "--json"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout).trim(), "[]");
+    let out = run(&["history", "--history", absent.to_str().unwrap(), "show", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no scan history at"), "{}", text(&out.stderr));
+    assert!(!absent.exists());
     assert_eq!(std::fs::read(&newer).unwrap(), before, "the newer database was not touched");
     // Usage errors are errors too.
     for args in [&["history", "frobnicate"][..], &["history", "show"], &["history", "show", "x"], &["history", "search", "colour:blue"], &["history", "prune"]] {
