@@ -38,6 +38,18 @@ impl Window {
         self.cwnd = self.ssthresh;
     }
 
+    /// Queueing delay showed the path holds fewer probes than are in flight: size the window to what the
+    /// path carries without a queue (Vegas-like: in flight scaled by base / measured round trip).
+    pub fn on_queueing(&mut self, in_flight: usize, base: std::time::Duration, sample: std::time::Duration) {
+        if sample.is_zero() {
+            return;
+        }
+        let fit = in_flight as f64 * base.as_secs_f64() / sample.as_secs_f64();
+        let target = fit.max(self.min).min(self.cwnd);
+        self.ssthresh = target.max(self.min);
+        self.cwnd = target;
+    }
+
     /// A local resource ran out (file descriptors, ephemeral ports): shrink hard and stop growing past here.
     pub fn on_local_pressure(&mut self) {
         self.max = (self.cwnd * 0.75).max(self.min);

@@ -162,6 +162,8 @@ pub struct RawStats {
     /// Local send failures (no buffer space, no route); the try then times out like a lost probe.
     pub send_errors: u64,
     pub delay_boosts: u64,
+    /// Tries resent early because a later try had already been answered.
+    pub fast_retransmits: u64,
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ struct Outstanding {
     first_sent: Instant,
     /// A reachability check (see [`Check`]), not a port's probe.
     check: bool,
+    /// When each try left (index = try number): replies name their try, so even a late answer to an earlier
+    /// try measures a true round trip (no Karn ambiguity), and queueing delay shows in the estimate.
+    try_sent: Vec<Instant>,
 }
 
 /// Before benched probes are given up as silent, the host is asked once more on a probe that answered
@@ -107,6 +110,11 @@ struct HostRun {
     order: HashMap<Probe, u32>,
     /// When the tries that drew answers were sent: proof that the path worked at those moments.
     answered_sends: std::collections::BTreeSet<Instant>,
+    /// The smallest round trip seen: the path's own delay, against which queueing shows.
+    min_rtt: Option<Duration>,
+    /// Tries in the order they were sent, for loss detection by later answers (entries that were answered
+    /// or retried since are skipped when met).
+    sent_order: VecDeque<(Instant, Probe, u8)>,
     table: HashMap<Probe, Outstanding>,
     in_flight: usize,
     next_send: Instant,
@@ -175,6 +183,8 @@ pub fn run(
                 throttle_probed: false,
                 order: HashMap::new(),
                 answered_sends: Default::default(),
+                sent_order: VecDeque::new(),
+                min_rtt: None,
                 table: HashMap::new(),
                 in_flight: 0,
                 next_send: start,
@@ -454,11 +464,16 @@ pub fn run(
                 stats.retransmitted += 1;
             }
             let first_sent = if try_no == 0 { sent_at } else { r.table.get(&probe).map_or(sent_at, |o| o.first_sent) };
+            let mut try_sent = if try_no == 0 { Vec::new() } else { r.table.get_mut(&probe).map(|o| std::mem::take(&mut o.try_sent)).unwrap_or_default() };
+            try_sent.push(sent_at);
             if try_no == 0 && !check {
                 r.order.insert(probe, r.first_tries);
                 r.first_tries += 1;
             }
-            r.table.insert(probe, Outstanding { try_no, sent: sent_at, waiting_retx: false, first_sent, check });
+            r.table.insert(probe, Outstanding { try_no, sent: sent_at, waiting_retx: false, first_sent, check, try_sent });
+            if !check {
+                r.sent_order.push_back((sent_at, probe, try_no));
+            }
             r.in_flight += 1;
             group_in_flight += 1;
             r.next_send = sent_at + r.delay;
@@ -597,9 +612,17 @@ fn handle_answer(
         return;
     }
     let answered_try = ans.try_no.unwrap_or(cur_try).min(cur_try);
-    // Karn: only an answer that surely belongs to the latest try measures the round trip.
-    if ans.try_no == Some(cur_try) && !waiting {
-        r.rtt.sample(at.saturating_duration_since(sent));
+    // The reply names its try, so its own send time gives the round trip; without a try number (-g) only
+    // an answer to a try that was not repeated is unambiguous (Karn).
+    let rtt_sample = match ans.try_no {
+        Some(k) => o.try_sent.get(usize::from(k)).map(|s| at.saturating_duration_since(*s)),
+        None => (cur_try == 0 && !waiting).then(|| at.saturating_duration_since(sent)),
+    };
+    let mut queueing = Queueing::None;
+    if let Some(s) = rtt_sample {
+        r.rtt.sample(s);
+        r.min_rtt = Some(r.min_rtt.map_or(s, |m| m.min(s)));
+        queueing = queueing_level(s, r.min_rtt.unwrap_or(s));
     }
     let decided = match work {
         Work::Discovery => true,
@@ -639,8 +662,27 @@ fn handle_answer(
     group_loss.1 += 1;
     r.failed_checks = 0;
     r.responsive = Some(probe);
-    r.window.on_reply();
-    group.on_reply();
+    match queueing {
+        // Replies are coming back late: a queue is building on the path. Sending more only lengthens it,
+        // and once it overflows every probe behind it is lost, so the window stops growing, and shrinks
+        // (once per round trip) when the delay is far above the path's own.
+        Queueing::None => {
+            r.window.on_reply();
+            group.on_reply();
+        }
+        Queueing::Building => {}
+        Queueing::Severe => {
+            let (base, sample) = (r.min_rtt.unwrap_or_default(), rtt_sample.unwrap_or_default());
+            if first_sent > r.last_cut {
+                r.window.on_queueing(r.in_flight, base, sample);
+                r.last_cut = at;
+            }
+            if first_sent > *group_last_cut {
+                group.on_queueing(*group_in_flight, base, sample);
+                *group_last_cut = at;
+            }
+        }
+    }
     let udp = matches!(work, Work::PortScan(ScanType::Udp));
     if answered_try > 0 {
         // An earlier try of this probe went unanswered and this one was heard: the network dropped it.
@@ -667,6 +709,9 @@ fn handle_answer(
         && n >= 3
     {
         maybe_boost_delay(r, ans.target, udp, Some(n), t, stats, emit);
+    }
+    if matches!(work, Work::PortScan(_)) {
+        detect_losses(r, sent, at, t, group, group_last_cut, group_loss, group_in_flight, stats);
     }
     if !waiting {
         r.in_flight -= 1;
@@ -720,13 +765,94 @@ fn handle_answer(
 
 /// Nmap raises a host's scan delay when a large share of its answers came only after retransmission: the
 /// signature of a target that rate-limits its replies (ICMP port-unreachable on Linux, RSTs on others).
+/// Loss detection by later answers (as TCP's RACK does): a try still unanswered although a try sent
+/// clearly after it has been answered was most likely lost. It is retried at once instead of after its
+/// timeout, and the loss reaches the congestion windows a timeout earlier, before slow start has piled
+/// thousands more probes into a queue that is already dropping. Silence stays silence: a filtered port's
+/// try is only retried, never counted as a drop, unless its retry is answered.
+#[allow(clippy::too_many_arguments)]
+fn detect_losses(
+    r: &mut HostRun,
+    answered_sent: Instant,
+    now: Instant,
+    t: &EffectiveTiming,
+    group: &mut Window,
+    group_last_cut: &mut Instant,
+    group_loss: &mut (u32, u32),
+    group_in_flight: &mut usize,
+    stats: &mut RawStats,
+) {
+    let margin = (r.rtt.srtt().unwrap_or(Duration::from_millis(1)) / 4)
+        .max(r.rtt.rttvar())
+        .max(Duration::from_millis(2));
+    let Some(limit) = answered_sent.checked_sub(margin) else { return };
+    let max_retries = u8::try_from(t.max_retries.min(50)).unwrap_or(50);
+    let allowed = max_retries.min(r.max_success_try.saturating_add(1));
+    let mut lost_any = false;
+    while let Some(&(sent, probe, try_no)) = r.sent_order.front() {
+        if sent >= limit {
+            break;
+        }
+        r.sent_order.pop_front();
+        let Some(o) = r.table.get_mut(&probe) else { continue };
+        if o.try_no != try_no || o.waiting_retx || o.check {
+            continue;
+        }
+        if try_no >= allowed {
+            // Out of tries for now: its timeout decides (bench or silent state).
+            continue;
+        }
+        o.waiting_retx = true;
+        r.retx.push_back(probe);
+        r.in_flight -= 1;
+        *group_in_flight -= 1;
+        stats.fast_retransmits += 1;
+        lost_any = true;
+    }
+    if lost_any {
+        r.drops_since_cut += 1;
+        if answered_sent > r.last_cut && congested(r.drops_since_cut, r.answers_since_cut) {
+            r.window.on_loss();
+            r.last_cut = now;
+            r.drops_since_cut = 0;
+            r.answers_since_cut = 0;
+        }
+        group_loss.0 += 1;
+        if answered_sent > *group_last_cut && congested(group_loss.0, group_loss.1) {
+            group.on_loss();
+            *group_last_cut = now;
+            *group_loss = (0, 0);
+        }
+    }
+}
+
+/// How much of a round trip is queueing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queueing {
+    None,
+    Building,
+    Severe,
+}
+
+fn queueing_level(sample: Duration, min: Duration) -> Queueing {
+    if sample > min * 6 + Duration::from_millis(100) {
+        Queueing::Severe
+    } else if sample > min * 3 + Duration::from_millis(20) {
+        Queueing::Building
+    } else {
+        Queueing::None
+    }
+}
+
 /// Whether drops are congestion rather than the steady background loss of a lossy link: random loss of a
 /// few percent does not grow with the sending rate, so cutting the window for it only slows the scan
 /// (a TCP-style controller settles near 6 probes in flight at 4% loss). Loss well above that does get a cut.
 fn congested(drops: u32, answers: u32) -> bool {
     const TOLERATED_PERCENT: u32 = 10;
+    // Over fewer replies than this, a few percent of random loss too often looks like ten.
+    const MIN_SAMPLE: u32 = 100;
     let total = drops + answers;
-    total >= 10 && drops * 100 > total * TOLERATED_PERCENT
+    total >= MIN_SAMPLE && drops * 100 > total * TOLERATED_PERCENT
 }
 
 /// `tryno_raised`: the boost is for the host's highest answered try reaching that number.
@@ -741,6 +867,15 @@ fn maybe_boost_delay(
 ) {
     const MIN_DROPS: u32 = 5;
     if tryno_raised.is_none() && (r.answered_retx < MIN_DROPS || r.answered_retx * 100 < r.answered * 15) {
+        return;
+    }
+    // Drops with round trips far above the path's own are a full queue on the way (congestion, which the
+    // windows handle), not a target limiting its answers; a per-host delay would only slow the scan.
+    if let (Some(srtt), Some(min)) = (r.rtt.srtt(), r.min_rtt)
+        && srtt > min * 2 + Duration::from_millis(10)
+    {
+        r.answered = 0;
+        r.answered_retx = 0;
         return;
     }
     let old = r.delay;

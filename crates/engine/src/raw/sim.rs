@@ -54,11 +54,22 @@ pub struct Link {
     pub bursts: Vec<(Duration, Duration)>,
     pub duplicate: f64,
     pub seed: u64,
+    /// A bottleneck on the way to the hosts: packets per second it forwards, and how many may wait in its
+    /// queue (tail drop beyond), as a slow link or an overloaded relay behaves.
+    pub bottleneck: Option<(f64, usize)>,
 }
 
 impl Default for Link {
     fn default() -> Self {
-        Link { delay: Duration::from_millis(1), jitter: Duration::ZERO, loss: 0.0, bursts: vec![], duplicate: 0.0, seed: 1 }
+        Link {
+            delay: Duration::from_millis(1),
+            jitter: Duration::ZERO,
+            loss: 0.0,
+            bursts: vec![],
+            duplicate: 0.0,
+            seed: 1,
+            bottleneck: None,
+        }
     }
 }
 
@@ -123,6 +134,8 @@ pub struct SimNet {
     inbox: BTreeMap<(Duration, u64), Vec<u8>>,
     serial: u64,
     pub sent: u64,
+    /// When the bottleneck is free again.
+    wire_free: Duration,
 }
 
 impl SimNet {
@@ -146,6 +159,7 @@ impl SimNet {
             inbox: BTreeMap::new(),
             serial: 0,
             sent: 0,
+            wire_free: Duration::ZERO,
         };
         (net, TokenCodec { table })
     }
@@ -180,7 +194,17 @@ impl PacketIo for SimNet {
         if self.lost(now) {
             return Ok(());
         }
-        let there = now + self.one_way();
+        let mut there = now + self.one_way();
+        if let Some((pps, limit)) = self.link.bottleneck {
+            let gap = Duration::from_secs_f64(1.0 / pps);
+            let start = self.wire_free.max(now);
+            let waiting = start.saturating_sub(now).as_secs_f64() * pps;
+            if waiting >= limit as f64 {
+                return Ok(()); // tail drop
+            }
+            self.wire_free = start + gap;
+            there += self.wire_free - now;
+        }
         let Some((host, tokens, last)) = self.hosts.get_mut(&ip) else { return Ok(()) };
         if host.silent_after.is_some_and(|s| there >= s) {
             return Ok(());
