@@ -23,6 +23,13 @@ pub struct Techniques {
     pub notices: Vec<String>,
 }
 
+impl Techniques {
+    /// The unprivileged techniques: connect scan and connect discovery.
+    pub fn connect_only() -> Techniques {
+        Techniques { raw: false, scan_types: vec![ScanType::Connect], notices: Vec::new() }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TechniqueError {
     #[error(

@@ -28,7 +28,16 @@ fn free_closed_ports(n: usize) -> Vec<u16> {
 async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let targets = TargetSource::from_plan(&plan).unwrap();
-    let input = EngineInput { plan, targets, tcp_ports: ports, service_name: Arc::new(|_, _| None) };
+    let input = EngineInput {
+        plan,
+        targets,
+        tcp_ports: ports,
+        udp_ports: vec![],
+        sctp_ports: vec![],
+        techniques: portolan_engine::raw_scan::Techniques::connect_only(),
+        udp_payloads: Default::default(),
+        service_name: Arc::new(|_, _| None),
+    };
     let summary = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(summary.hosts_total, 1);
     let mut out = Vec::new();
@@ -83,7 +92,16 @@ async fn list_scan_sends_nothing_and_excludes() {
     plan.discovery = DiscoveryMode::ListOnly;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let targets = TargetSource::from_plan(&plan).unwrap();
-    let input = EngineInput { plan, targets, tcp_ports: vec![], service_name: Arc::new(|_, _| None) };
+    let input = EngineInput {
+        plan,
+        targets,
+        tcp_ports: vec![],
+        udp_ports: vec![],
+        sctp_ports: vec![],
+        techniques: portolan_engine::raw_scan::Techniques::connect_only(),
+        udp_payloads: Default::default(),
+        service_name: Arc::new(|_, _| None),
+    };
     let s = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(s.hosts_total, 3);
     let mut listed = Vec::new();

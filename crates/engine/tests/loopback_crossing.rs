@@ -24,11 +24,7 @@ async fn no_phantom_open_ports_on_loopback() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let targets = TargetSource::from_plan(&plan).unwrap();
         // This test is about the connect scan's own connections meeting each other, so it asks for -sT.
-        let techniques = portolan_engine::raw_scan::Techniques {
-            raw: false,
-            scan_types: vec![portolan_model::ScanType::Connect],
-            notices: vec![],
-        };
+        let techniques = portolan_engine::raw_scan::Techniques::connect_only();
         let input = EngineInput {
             plan,
             targets,
