@@ -24,6 +24,7 @@ mod db;
 mod error;
 pub mod liveness;
 mod location;
+mod pg_import;
 mod rows;
 pub mod search;
 mod tables;
@@ -118,6 +119,8 @@ pub struct Prune {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// A native pool next to the generic one, for PostgreSQL's COPY (imports).
+    pg: Option<sqlx::PgPool>,
     location: Location,
 }
 
@@ -134,7 +137,14 @@ impl Store {
             pool.close().await;
             return Err(e);
         }
-        Ok(Store { pool, location })
+        let pg = if location.backend == Backend::Postgres {
+            let opts = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&location.url)
+                .map_err(|e| StoreError::Open { url: location.display(), message: e.to_string() })?;
+            Some(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_lazy_with(opts))
+        } else {
+            None
+        };
+        Ok(Store { pool, pg, location })
     }
 
     /// The connection pool, for tests and tools that need raw SQL.
@@ -154,6 +164,14 @@ impl Store {
 
     /// Imports reports in one transaction: all of them, or (on any error) none. Returns the new scan ids.
     pub async fn import(&self, items: &[Import]) -> Result<Vec<i64>> {
+        if let Some(pg) = &self.pg {
+            let ids = pg_import::import(pg, items).await?;
+            // Autovacuum analyses new rows only after a delay; until then plans for searches are guesses.
+            let _ = sqlx::query("ANALYZE scans, hosts, addresses, hostnames, ports, services, os_matches, trace_hops, script_results")
+                .execute(pg)
+                .await;
+            return Ok(ids);
+        }
         let mut tx = self.pool.begin().await?;
         let mut ids = Vec::with_capacity(items.len());
         for it in items {
@@ -282,6 +300,9 @@ impl Store {
     }
 
     pub async fn close(self) {
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
         self.pool.close().await;
     }
 }

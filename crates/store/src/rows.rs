@@ -51,11 +51,13 @@ pub(crate) async fn insert_hosts(conn: &mut AnyConnection, scan_id: i64, hosts_i
     Ok(())
 }
 
-/// A file may list a port twice; the last listing wins, as in the fold.
-fn unique_ports(ports_in: &[PortReport]) -> impl Iterator<Item = &PortReport> {
-    ports_in.iter().enumerate().filter(move |(i, p)| {
-        !ports_in[i + 1..].iter().any(|q| q.protocol == p.protocol && q.port == p.port)
-    }).map(|(_, p)| p)
+/// A file may list a port twice; the last listing wins, as in the fold. Order is kept.
+pub(crate) fn unique_ports(ports_in: &[PortReport]) -> impl Iterator<Item = &PortReport> {
+    let mut last: HashMap<(portolan_model::Protocol, u16), usize> = HashMap::with_capacity(ports_in.len());
+    for (i, p) in ports_in.iter().enumerate() {
+        last.insert((p.protocol, p.port), i);
+    }
+    ports_in.iter().enumerate().filter(move |(i, p)| last.get(&(p.protocol, p.port)) == Some(i)).map(|(_, p)| p)
 }
 
 /// Rebuilds a report from the normalised rows (for a scan that never completed, so has no full report).

@@ -8,7 +8,7 @@ use portolan_model::{Address, AddressKind};
 use sqlx::AnyConnection;
 use std::net::IpAddr;
 
-const COLS: &[&str] = &["host_id", "addr", "kind", "addr_key", "vendor"];
+pub(crate) const COLS: &[&str] = &["host_id", "addr", "kind", "addr_key", "vendor"];
 
 /// The sortable key of an IP address.
 pub(crate) fn key(ip: IpAddr) -> String {

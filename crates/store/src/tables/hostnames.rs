@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_str};
 use portolan_model::{Hostname, HostnameKind};
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &["host_id", "name", "kind"];
+pub(crate) const COLS: &[&str] = &["host_id", "name", "kind"];
 
 pub(crate) fn row(host_id: i64, n: &Hostname) -> Vec<Val> {
     vec![host_id.into(), n.name.as_str().into(), n.kind.as_str().into()]

@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_of64, get_oi64, get_ostr, get_str, narrow};
 use portolan_model::{HostReport, HostState, HostStatus, Reason, Uptime};
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &[
+pub(crate) const COLS: &[&str] = &[
     "scan_id", "ord", "ip", "state", "reason", "start_time", "end_time", "latency", "timed_out", "distance",
     "uptime", "last_boot",
 ];

@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_str, narrow};
 use portolan_model::OsMatch;
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &["host_id", "ord", "name", "accuracy", "line", "classes"];
+pub(crate) const COLS: &[&str] = &["host_id", "ord", "name", "accuracy", "line", "classes"];
 
 pub(crate) fn row(host_id: i64, ord: usize, m: &OsMatch) -> Vec<Val> {
     let classes: Vec<String> = m

@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_str, narrow};
 use portolan_model::{PortReport, PortState, Protocol, Reason};
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &["host_id", "protocol", "port", "state", "reason", "reason_ttl"];
+pub(crate) const COLS: &[&str] = &["host_id", "protocol", "port", "state", "reason", "reason_ttl"];
 
 pub(crate) fn row(host_id: i64, p: &PortReport) -> Vec<Val> {
     vec![

@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_oi64, get_str};
 use portolan_model::ScriptResult;
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &["host_id", "port_id", "script_id", "output"];
+pub(crate) const COLS: &[&str] = &["host_id", "port_id", "script_id", "output"];
 
 pub(crate) fn row(host_id: i64, port_id: Option<i64>, s: &ScriptResult) -> Vec<Val> {
     vec![host_id.into(), port_id.into(), s.id.as_str().into(), s.output.as_str().into()]

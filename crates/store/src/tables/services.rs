@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_ostr, get_str, narrow};
 use portolan_model::Service;
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &[
+pub(crate) const COLS: &[&str] = &[
     "port_id", "host_id", "name", "method", "conf", "product", "version", "extra_info", "tunnel", "os_type",
     "device_type", "hostname", "cpe", "fingerprint",
 ];

@@ -6,7 +6,7 @@ use crate::tables::{get_i64, get_of64, get_ostr, narrow};
 use portolan_model::TraceHop;
 use sqlx::AnyConnection;
 
-const COLS: &[&str] = &["host_id", "ttl", "addr", "rtt_ms", "name"];
+pub(crate) const COLS: &[&str] = &["host_id", "ttl", "addr", "rtt_ms", "name"];
 
 pub(crate) fn row(host_id: i64, h: &TraceHop) -> Vec<Val> {
     vec![
