@@ -1,0 +1,153 @@
+//! The helper process against the real `portolan` binary on loopback: parsing, a scan relayed in order, a
+//! cancelled scan reported as interrupted, a missing binary. Needs `PORTOLAN_BIN` (a built
+//! `cargo build -p portolan-cli`).
+
+use portolan_desktop::ErrorCode;
+use portolan_desktop::helper::{self, Registry, ScanMessage};
+use portolan_model::{EventBody, PortState};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn bin() -> PathBuf {
+    let p = std::env::var_os("PORTOLAN_BIN")
+        .map(PathBuf::from)
+        .expect("set PORTOLAN_BIN to a built portolan binary (cargo build -p portolan-cli)");
+    assert!(p.is_file(), "PORTOLAN_BIN={} is not a file", p.display());
+    p
+}
+
+fn args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Collects a scan's messages; `exit()` waits (bounded) for the exit message.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<ScanMessage>>>);
+
+impl Sink {
+    fn push(&self) -> impl Fn(ScanMessage) + Send + 'static {
+        let s = self.0.clone();
+        move |m| s.lock().expect("sink").push(m)
+    }
+    fn messages(&self) -> Vec<ScanMessage> {
+        self.0.lock().expect("sink").clone()
+    }
+    async fn wait_exit(&self, limit: Duration) -> Vec<ScanMessage> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let m = self.messages();
+            if matches!(m.last(), Some(ScanMessage::Exit { .. })) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no exit message within {limit:?}; got {} messages", self.messages().len());
+    }
+}
+
+#[tokio::test]
+async fn parse_only_answers_plans_and_usage_errors() {
+    let ok = helper::parse_plan(&bin(), &args("-T4 -F 127.0.0.1")).await.expect("valid command");
+    assert_eq!(ok.command_line, args("-F -T4 127.0.0.1"));
+    assert_eq!(ok.plan.targets, vec!["127.0.0.1".to_owned()]);
+    let err = helper::parse_plan(&bin(), &args("-p 99999 127.0.0.1")).await.expect_err("bad port");
+    assert_eq!(err.code, ErrorCode::Usage);
+    assert!(err.message.contains("99999"), "{}", err.message);
+    let missing = helper::parse_plan(&PathBuf::from("/nonexistent/portolan"), &[]).await.expect_err("no binary");
+    assert_eq!(missing.code, ErrorCode::HelperMissing);
+    assert!(missing.message.contains("/nonexistent/portolan"));
+    // The JSON the UI receives: {code, message}.
+    assert_eq!(serde_json::to_value(&err).expect("json")["code"], "usage");
+}
+
+#[tokio::test]
+async fn a_scan_is_relayed_in_order_and_ends_with_one_exit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let reg = Registry::new(bin());
+    let sink = Sink::default();
+    let cmd = format!("-sT -Pn -p {port},{} 127.0.0.1", port.wrapping_add(1).max(1));
+    let id = reg.start(&args(&cmd), sink.push()).expect("start");
+    assert!(id.starts_with("scan-"));
+    let msgs = sink.wait_exit(Duration::from_secs(60)).await;
+    let events: Vec<_> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            ScanMessage::Event { event } => Some(event),
+            ScanMessage::Exit { .. } => None,
+        })
+        .collect();
+    assert!(matches!(events.first().map(|e| &e.body), Some(EventBody::ScanStarted { .. })));
+    assert!(matches!(events.last().map(|e| &e.body), Some(EventBody::Finished { .. })));
+    assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1), "events out of order");
+    assert!(events.iter().any(|e| matches!(&e.body,
+        EventBody::Port { port: p, state: PortState::Open, .. } if *p == port)));
+    let exits = msgs.iter().filter(|m| matches!(m, ScanMessage::Exit { .. })).count();
+    assert_eq!(exits, 1);
+    let Some(ScanMessage::Exit { exit }) = msgs.last() else { unreachable!() };
+    assert_eq!(exit.code, Some(0), "stderr: {}", exit.stderr);
+    assert!(!exit.interrupted);
+    assert_eq!(reg.running(), 0);
+    assert_eq!(reg.cancel(&id).expect_err("gone").code, ErrorCode::NoSuchScan);
+    drop(listener);
+}
+
+#[tokio::test]
+async fn a_cancelled_scan_is_interrupted_and_stops_within_the_grace_period() {
+    let reg = Registry::new(bin());
+    let sink = Sink::default();
+    // Every TCP port at 50 packets per second would take over 20 minutes.
+    let id = reg.start(&args("-sT -Pn -p- --max-rate 50 127.0.0.1"), sink.push()).expect("start");
+    let t0 = Instant::now();
+    while sink.messages().is_empty() && t0.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!sink.messages().is_empty(), "the scan never started");
+    let t = Instant::now();
+    reg.cancel(&id).expect("cancel");
+    let msgs = sink.wait_exit(helper::GRACE + Duration::from_secs(10)).await;
+    let Some(ScanMessage::Exit { exit }) = msgs.last() else { unreachable!() };
+    assert!(exit.interrupted);
+    assert!(t.elapsed() < helper::GRACE + Duration::from_secs(5), "took {:?}", t.elapsed());
+    assert_eq!(reg.running(), 0);
+}
+
+#[test]
+fn the_channel_messages_have_the_shape_the_ui_expects() {
+    let exit = helper::ScanExit { code: None, signal: Some(15), interrupted: true, stderr: String::new() };
+    let v = serde_json::to_value(ScanMessage::Exit { exit }).expect("json");
+    assert_eq!(v["kind"], "exit");
+    assert_eq!(v["exit"]["signal"], 15);
+    assert_eq!(v["exit"]["interrupted"], true);
+}
+
+#[tokio::test]
+async fn a_saved_xml_opens_and_saves_in_every_format() {
+    use portolan_desktop::files::{self, SaveFormat, XmlSource};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let xml = dir.path().join("scan.xml");
+    let status = tokio::process::Command::new(bin())
+        .args(args(&format!("-sT -Pn -p {port} -oX {} 127.0.0.1", xml.display())))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("run portolan");
+    assert!(status.success());
+    let report = files::open_xml(&XmlSource::Path { path: xml.display().to_string() }).expect("open");
+    let host = report.hosts.first().expect("one host");
+    assert!(host.ports.iter().any(|p| p.port == port && p.state == PortState::Open));
+    for (fmt, needle) in [(SaveFormat::Normal, format!("{port}/tcp open")), (SaveFormat::Xml, format!("portid=\"{port}\"")), (SaveFormat::Json, format!("\"port\": {port}"))] {
+        let out = dir.path().join("out");
+        files::save_report(&report, fmt, &out.display().to_string()).expect("save");
+        let text = std::fs::read_to_string(&out).expect("read back");
+        assert!(text.contains(&needle), "{fmt:?}: {needle} not in\n{text}");
+    }
+    let bad = files::open_xml(&XmlSource::Text { text: "<nmaprun><host>".into() }).expect_err("truncated");
+    assert_eq!(bad.code, ErrorCode::BadFile);
+    let missing = files::open_xml(&XmlSource::Path { path: "/nonexistent/x.xml".into() }).expect_err("missing");
+    assert!(missing.message.contains("/nonexistent/x.xml"));
+    drop(listener);
+}
