@@ -46,8 +46,10 @@ impl Window {
         }
         let fit = in_flight as f64 * base.as_secs_f64() / sample.as_secs_f64();
         let target = fit.max(self.min).min(self.cwnd);
-        self.ssthresh = target.max(self.min);
         self.cwnd = target;
+        // Growth resumes at slow-start pace up to twice the fit (the next queueing signal stops it earlier),
+        // so the window settles near what the path carries instead of creeping up by one probe per round trip.
+        self.ssthresh = (target * 2.0).clamp(self.min, self.max);
     }
 
     /// A local resource ran out (file descriptors, ephemeral ports): shrink hard and stop growing past here.

@@ -618,6 +618,9 @@ fn handle_answer(
         Some(k) => o.try_sent.get(usize::from(k)).map(|s| at.saturating_duration_since(*s)),
         None => (cur_try == 0 && !waiting).then(|| at.saturating_duration_since(sent)),
     };
+    // When the answered try left: the reference for loss detection (a late answer to an earlier try must
+    // not make everything sent before the latest try look lost).
+    let answered_sent = ans.try_no.and_then(|k| o.try_sent.get(usize::from(k)).copied()).unwrap_or(first_sent);
     let mut queueing = Queueing::None;
     if let Some(s) = rtt_sample {
         r.rtt.sample(s);
@@ -711,7 +714,7 @@ fn handle_answer(
         maybe_boost_delay(r, ans.target, udp, Some(n), t, stats, emit);
     }
     if matches!(work, Work::PortScan(_)) {
-        detect_losses(r, sent, at, t, group, group_last_cut, group_loss, group_in_flight, stats);
+        detect_losses(r, answered_sent, at, t, group, group_last_cut, group_loss, group_in_flight, stats);
     }
     if !waiting {
         r.in_flight -= 1;
