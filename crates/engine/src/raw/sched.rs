@@ -165,7 +165,9 @@ pub fn run(
             HostRun {
                 rtt,
                 // Nmap's hosts start small and grow quickly; per-host caps keep one host from starving others.
-                window: Window::new(10, min_par.max(1), max_par.min(10_000)),
+                // Discovery asks one question at a time: most live hosts answer the first probe, and the
+                // others cost one round trip each only for hosts that stay silent.
+                window: Window::new(if matches!(work, Work::Discovery) { 1 } else { 10 }, min_par.max(1), max_par.min(10_000)),
                 max_success_try: 0,
                 queue: queue.into(),
                 retx: VecDeque::new(),
@@ -201,6 +203,7 @@ pub fn run(
     let group_initial = (10 * hosts.len()).clamp(10, max_par.min(100_000) as usize) as u32;
     let mut group = Window::new(group_initial, min_par.max(1), max_par.min(100_000));
     let mut group_in_flight = 0usize;
+    let mut group_rtt = RttEstimator::new(t.min_rtt_timeout, t.max_rtt_timeout, t.initial_rtt_timeout);
     let mut group_last_cut = start;
     let mut group_loss = (0u32, 0u32);
     let mut timeouts: BinaryHeap<Reverse<(Instant, usize, Probe, u8)>> = BinaryHeap::new();
@@ -423,9 +426,15 @@ pub fn run(
             idle_streak = 0;
             // The check goes out after the retransmissions it vouches for.
             let check = r.check == Check::Queued && r.retx.is_empty();
-            let (probe, try_no) = if let Some(p) = r.retx.pop_front() {
+            // In discovery the other probe types come before any retry: a host that ignores echo requests
+            // may answer the TCP probe at once.
+            let discovery_first = matches!(work, Work::Discovery) && !r.queue.is_empty();
+            let (probe, try_no) = if let Some(p) = (!discovery_first).then(|| r.retx.pop_front()).flatten() {
                 let Some(o) = r.table.get(&p) else { continue };
                 (p, o.try_no + 1)
+            } else if discovery_first {
+                let Some(p) = r.queue.pop_front() else { continue };
+                (p, 0)
             } else if check {
                 r.check = Check::Pending;
                 match r.responsive {
@@ -477,7 +486,9 @@ pub fn run(
             r.in_flight += 1;
             group_in_flight += 1;
             r.next_send = sent_at + r.delay;
-            timeouts.push(Reverse((sent_at + r.rtt.timeout(), i, probe, try_no)));
+            // A host not heard from yet takes the group's timing, learnt from the hosts that answered.
+            let timeout = if r.rtt.srtt().is_some() { r.rtt.timeout() } else { group_rtt.timeout() };
+            timeouts.push(Reverse((sent_at + timeout, i, probe, try_no)));
             if let Some(gap) = rate_gap {
                 // Catch up after a coarse sleep, but never burst more than a few probes.
                 next_rate_send = (next_rate_send + gap).max(sent_at.checked_sub(gap * 4).unwrap_or(sent_at));
@@ -527,6 +538,7 @@ pub fn run(
                 &mut group,
                 &mut group_last_cut,
                 &mut group_loss,
+                &mut group_rtt,
                 &mut group_in_flight,
                 &mut stats,
                 cfg,
@@ -570,6 +582,7 @@ fn handle_answer(
     group: &mut Window,
     group_last_cut: &mut Instant,
     group_loss: &mut (u32, u32),
+    group_rtt: &mut RttEstimator,
     group_in_flight: &mut usize,
     stats: &mut RawStats,
     cfg: &RawConfig,
@@ -624,6 +637,7 @@ fn handle_answer(
     let mut queueing = Queueing::None;
     if let Some(s) = rtt_sample {
         r.rtt.sample(s);
+        group_rtt.sample(s);
         r.min_rtt = Some(r.min_rtt.map_or(s, |m| m.min(s)));
         queueing = queueing_level(s, r.min_rtt.unwrap_or(s));
     }
