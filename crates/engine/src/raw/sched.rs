@@ -106,6 +106,8 @@ struct HostRun {
     last_first_answered: u32,
     /// The throttling test has been made (once per host).
     throttle_probed: bool,
+    /// ICMP errors (unreachables) received from or about this host.
+    icmp_errors: u32,
     /// Send index of each probe's first try.
     order: HashMap<Probe, u32>,
     /// When the tries that drew answers were sent: proof that the path worked at those moments.
@@ -183,6 +185,7 @@ pub fn run(
                 first_answered: 0,
                 last_first_answered: 0,
                 throttle_probed: false,
+                icmp_errors: 0,
                 order: HashMap::new(),
                 answered_sends: Default::default(),
                 sent_order: VecDeque::new(),
@@ -252,10 +255,14 @@ pub fn run(
                 && !r.bench.is_empty()
                 && r.check != Check::Queued
             {
+                // Either the answers all came from the first sends of the round, or the host has answered
+                // with ICMP errors, which common stacks rate-limit (Linux: about one per second after a
+                // burst of six) whatever the port list's length.
                 let throttled_look = !r.throttle_probed
-                    && r.first_answered >= 2
-                    && r.last_first_answered < r.first_tries / 4
-                    && r.bench.len() as u32 >= r.first_tries / 2;
+                    && ((r.first_answered >= 2
+                        && r.last_first_answered < r.first_tries / 4
+                        && r.bench.len() as u32 >= r.first_tries / 2)
+                        || r.icmp_errors > 0);
                 if r.round_drops > 0 {
                     r.round_drops = 0;
                     r.check = Check::Idle;
@@ -679,6 +686,9 @@ fn handle_answer(
     group_loss.1 += 1;
     r.failed_checks = 0;
     r.responsive = Some(probe);
+    if matches!(ans.kind, AnswerKind::Port(super::Response::Unreachable(_))) {
+        r.icmp_errors += 1;
+    }
     match queueing {
         // Replies are coming back late: a queue is building on the path. Sending more only lengthens it,
         // and once it overflows every probe behind it is lost, so the window stops growing, and shrinks
@@ -884,6 +894,13 @@ fn maybe_boost_delay(
 ) {
     const MIN_DROPS: u32 = 5;
     if tryno_raised.is_none() && (r.answered_retx < MIN_DROPS || r.answered_retx * 100 < r.answered * 15) {
+        return;
+    }
+    // Once every port has had its first try, the answers still coming are mostly to retries by
+    // construction: their share says nothing about a rate limit (a short list is the bench's job).
+    if tryno_raised.is_none() && r.queue.is_empty() {
+        r.answered = 0;
+        r.answered_retx = 0;
         return;
     }
     // Drops with round trips far above the path's own are a full queue on the way (congestion, which the
