@@ -100,7 +100,7 @@ fn part_sweep(runs: usize, dir: &Path) {
             && Command::new("masscan").arg("--version").output().is_ok()
         {
             let mut cmd = lab.command(lab.scanner(), "masscan").unwrap();
-            cmd.args([net, "--ping", "--rate", "100000", "--wait", "2", "--router-mac", mac]);
+            cmd.args([net, "--ping", "--rate", "100000", "--wait", "2", "--adapter", "eth0", "--router-mac", mac]);
             let (out, took) = run_limited(&mut cmd, Duration::from_secs(600));
             let found = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("Discovered")).count();
             println!("sweep run {i}: masscan --rate 100000 {:7.3} s {found} up", took.as_secs_f64());
