@@ -6,7 +6,7 @@ use crate::connect::Cancel;
 use crate::raw::codec::{Shaping, WireCodec};
 use crate::raw::{self, Probe, RawConfig, RawFact, RawHost, Work, classify};
 use portolan_model::plan::EffectiveTiming;
-use portolan_model::{DiscoveryMode, PortState, Protocol, ScanPlan, ScanType};
+use portolan_model::{DiscoveryMode, Protocol, ScanPlan, ScanType};
 use portolan_netio::{LiveConfig, LiveIo, NetError, Route, RouteOverrides};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -364,9 +364,6 @@ pub fn protocol_of(t: ScanType) -> Protocol {
         _ => Protocol::Tcp,
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: PortState) {}
 
 #[cfg(test)]
 mod tests {

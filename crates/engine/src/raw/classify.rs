@@ -112,7 +112,7 @@ pub fn silent_state(scan: ScanType) -> PortState {
 
 /// The state a reply gives the probed port, with Nmap's reason; `None` when the reply says nothing about it
 /// (e.g. a SYN/ACK to a FIN scan, which no conforming stack sends).
-pub fn classify(scan: ScanType, tcp_sent: u8, r: Response) -> Option<(PortState, &'static str)> {
+pub fn classify(scan: ScanType, r: Response) -> Option<(PortState, &'static str)> {
     use PortState::*;
     let unreach_filtered = |u: Unreach| Some((Filtered, u.reason()));
     match scan {
@@ -139,10 +139,7 @@ pub fn classify(scan: ScanType, tcp_sent: u8, r: Response) -> Option<(PortState,
         ScanType::Null | ScanType::Fin | ScanType::Xmas | ScanType::Maimon => match r {
             Response::Tcp { flags, .. } if flags & RST != 0 => Some((Closed, "reset")),
             // Some stacks answer a bare FIN/ACK with a SYN/ACK-less ACK; that tells nothing.
-            Response::Tcp { .. } => {
-                let _ = tcp_sent;
-                None
-            }
+            Response::Tcp { .. } => None,
             Response::Unreachable(u) => unreach_filtered(u),
             _ => None,
         },
@@ -184,24 +181,24 @@ mod tests {
         let rst = Response::Tcp { flags: RST | ACK, window: 0 };
         let synack = Response::Tcp { flags: SYN | ACK, window: 64240 };
         let adm = Response::Unreachable(Unreach::AdminProhibited);
-        assert_eq!(classify(ScanType::Syn, SYN, synack), Some((Open, "syn-ack")));
-        assert_eq!(classify(ScanType::Syn, SYN, rst), Some((Closed, "reset")));
-        assert_eq!(classify(ScanType::Syn, SYN, adm), Some((Filtered, "admin-prohibited")));
-        assert_eq!(classify(ScanType::Ack, ACK, rst), Some((Unfiltered, "reset")));
-        assert_eq!(classify(ScanType::Window, ACK, Response::Tcp { flags: RST, window: 5 }), Some((Open, "reset")));
-        assert_eq!(classify(ScanType::Window, ACK, rst), Some((Closed, "reset")));
-        assert_eq!(classify(ScanType::Fin, FIN, rst), Some((Closed, "reset")));
-        assert_eq!(classify(ScanType::Xmas, FIN | PSH | URG, synack), None);
-        assert_eq!(classify(ScanType::Udp, 0, Response::Udp), Some((Open, "udp-response")));
+        assert_eq!(classify(ScanType::Syn, synack), Some((Open, "syn-ack")));
+        assert_eq!(classify(ScanType::Syn, rst), Some((Closed, "reset")));
+        assert_eq!(classify(ScanType::Syn, adm), Some((Filtered, "admin-prohibited")));
+        assert_eq!(classify(ScanType::Ack, rst), Some((Unfiltered, "reset")));
+        assert_eq!(classify(ScanType::Window, Response::Tcp { flags: RST, window: 5 }), Some((Open, "reset")));
+        assert_eq!(classify(ScanType::Window, rst), Some((Closed, "reset")));
+        assert_eq!(classify(ScanType::Fin, rst), Some((Closed, "reset")));
+        assert_eq!(classify(ScanType::Xmas, synack), None);
+        assert_eq!(classify(ScanType::Udp, Response::Udp), Some((Open, "udp-response")));
         assert_eq!(
-            classify(ScanType::Udp, 0, Response::Unreachable(Unreach::Port)),
+            classify(ScanType::Udp, Response::Unreachable(Unreach::Port)),
             Some((Closed, "port-unreach"))
         );
-        assert_eq!(classify(ScanType::Udp, 0, adm), Some((Filtered, "admin-prohibited")));
-        assert_eq!(classify(ScanType::SctpInit, 0, Response::SctpInitAck), Some((Open, "init-ack")));
-        assert_eq!(classify(ScanType::SctpCookieEcho, 0, Response::SctpAbort), Some((Closed, "abort")));
+        assert_eq!(classify(ScanType::Udp, adm), Some((Filtered, "admin-prohibited")));
+        assert_eq!(classify(ScanType::SctpInit, Response::SctpInitAck), Some((Open, "init-ack")));
+        assert_eq!(classify(ScanType::SctpCookieEcho, Response::SctpAbort), Some((Closed, "abort")));
         assert_eq!(
-            classify(ScanType::IpProtocol, 0, Response::Unreachable(Unreach::Protocol)),
+            classify(ScanType::IpProtocol, Response::Unreachable(Unreach::Protocol)),
             Some((Closed, "proto-unreach"))
         );
         assert_eq!(silent_state(ScanType::Syn), Filtered);

@@ -99,13 +99,12 @@ pub enum AnswerKind {
 
 impl AnswerKind {
     /// Nmap's reason for a host found up by this reply.
-    pub fn host_reason(self, probe: Probe, v6: bool) -> &'static str {
+    pub fn host_reason(self, v6: bool) -> &'static str {
         match self {
             AnswerKind::EchoReply => "echo-reply",
             AnswerKind::TimestampReply => "timestamp-reply",
             AnswerKind::AddressMaskReply => "addressmask-reply",
             AnswerKind::Neighbour => {
-                let _ = probe;
                 if v6 { "nd-response" } else { "arp-response" }
             }
             AnswerKind::Port(Response::Tcp { flags, .. }) if flags & classify::SYN != 0 => "syn-ack",

@@ -147,10 +147,6 @@ pub fn run(
     let start = io.now();
     let max_par = t.max_parallelism.unwrap_or(u32::MAX).max(1);
     let min_par = t.min_parallelism.min(max_par);
-    let scan_tcp_flags = match work {
-        Work::PortScan(s) => classify::tcp_flags(s).unwrap_or(0),
-        Work::Discovery => 0,
-    };
     let mut rng = rand::rng();
     let mut runs: Vec<HostRun> = hosts
         .iter()
@@ -541,7 +537,6 @@ pub fn run(
                 &ans,
                 rx.time,
                 work,
-                scan_tcp_flags,
                 &mut group,
                 &mut group_last_cut,
                 &mut group_loss,
@@ -585,7 +580,6 @@ fn handle_answer(
     ans: &Answer,
     at: Instant,
     work: Work,
-    scan_tcp_flags: u8,
     group: &mut Window,
     group_last_cut: &mut Instant,
     group_loss: &mut (u32, u32),
@@ -651,7 +645,7 @@ fn handle_answer(
     let decided = match work {
         Work::Discovery => true,
         Work::PortScan(scan) => match ans.kind {
-            AnswerKind::Port(resp) => classify::classify(scan, scan_tcp_flags, resp).is_some(),
+            AnswerKind::Port(resp) => classify::classify(scan, resp).is_some(),
             _ => false,
         },
     };
@@ -754,7 +748,7 @@ fn handle_answer(
             let latency = at.saturating_duration_since(sent);
             emit(RawFact::HostUp {
                 host: i,
-                reason: ans.kind.host_reason(probe, ans.target.is_ipv6()),
+                reason: ans.kind.host_reason(ans.target.is_ipv6()),
                 ttl: ans.ttl,
                 latency,
                 mac: ans.mac,
@@ -774,7 +768,7 @@ fn handle_answer(
         }
         Work::PortScan(scan) => {
             if let AnswerKind::Port(resp) = ans.kind
-                && let Some((state, reason)) = classify::classify(scan, scan_tcp_flags, resp)
+                && let Some((state, reason)) = classify::classify(scan, resp)
             {
                 emit(RawFact::Port {
                     host: i,
