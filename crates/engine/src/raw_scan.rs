@@ -58,10 +58,6 @@ pub fn choose_techniques(plan: &ScanPlan) -> Result<Techniques, TechniqueError> 
 }
 
 pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Techniques, TechniqueError> {
-    if plan.scan_types.contains(&ScanType::IpProtocol) {
-        // The report has no "ip" protocol for its port rows yet; better refused than an empty result.
-        return Err(TechniqueError::NotYet("-sO (IP protocol scan)"));
-    }
     let no_ports = matches!(plan.discovery, DiscoveryMode::DiscoveryOnly | DiscoveryMode::ListOnly);
     let mut notices = Vec::new();
     let mut types: Vec<ScanType> = if plan.scan_types.is_empty() && !no_ports {
@@ -177,8 +173,16 @@ pub fn discovery_probes(plan: &ScanPlan, on_link_ethernet: bool, v6: bool) -> Ve
 }
 
 /// The probes of one scan type over its ports.
-pub fn scan_probes(t: ScanType, tcp: &[u16], udp: &[u16], sctp: &[u16], scan_flags: Option<u8>) -> Vec<Probe> {
+pub fn scan_probes(
+    t: ScanType,
+    tcp: &[u16],
+    udp: &[u16],
+    sctp: &[u16],
+    protocols: &[u8],
+    scan_flags: Option<u8>,
+) -> Vec<Probe> {
     match t {
+        ScanType::IpProtocol => protocols.iter().map(|&proto| Probe::IpProto { proto }).collect(),
         ScanType::Udp => udp.iter().map(|&port| Probe::Udp { port }).collect(),
         ScanType::SctpInit => sctp.iter().map(|&port| Probe::SctpInit { port }).collect(),
         ScanType::SctpCookieEcho => sctp.iter().map(|&port| Probe::SctpCookieEcho { port }).collect(),
@@ -361,6 +365,7 @@ pub fn protocol_of(t: ScanType) -> Protocol {
     match t {
         ScanType::Udp => Protocol::Udp,
         ScanType::SctpInit | ScanType::SctpCookieEcho => Protocol::Sctp,
+        ScanType::IpProtocol => Protocol::Ip,
         _ => Protocol::Tcp,
     }
 }

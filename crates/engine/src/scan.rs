@@ -30,6 +30,8 @@ pub struct EngineInput {
     /// UDP and SCTP ports, ascending, for `-sU` and `-sY`/`-sZ`.
     pub udp_ports: Vec<u16>,
     pub sctp_ports: Vec<u16>,
+    /// IP protocol numbers for `-sO`.
+    pub ip_protocols: Vec<u8>,
     /// From [`crate::raw_scan::choose_techniques`] of the same plan.
     pub techniques: Techniques,
     /// UDP probe payloads by port (`-sU`, `-PU`), from the payload database.
@@ -252,8 +254,14 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             }
             let ips: Vec<IpAddr> = up_idx.iter().map(|&i| group[i].ip).collect();
             for t in &raw_types {
-                let probes =
-                    raw_scan::scan_probes(*t, &input.tcp_ports, &input.udp_ports, &input.sctp_ports, plan.scan_flags);
+                let probes = raw_scan::scan_probes(
+                    *t,
+                    &input.tcp_ports,
+                    &input.udp_ports,
+                    &input.sctp_ports,
+                    &input.ip_protocols,
+                    plan.scan_flags,
+                );
                 if probes.is_empty() {
                     continue;
                 }

@@ -31,6 +31,7 @@ async fn no_phantom_open_ports_on_loopback() {
             tcp_ports: ports.clone(),
             udp_ports: vec![],
             sctp_ports: vec![],
+            ip_protocols: vec![],
             techniques,
             udp_payloads: Default::default(),
             service_name: Arc::new(|_, _| None),

@@ -138,6 +138,8 @@ pub struct ServicesDb {
     tcp: Table,
     udp: Table,
     sctp: Table,
+    /// Always empty: IP protocol numbers are not services (their names come from a protocols table).
+    ip: Table,
 }
 
 impl ServicesDb {
@@ -170,6 +172,8 @@ impl ServicesDb {
                 Protocol::Tcp => tcp.push(entry),
                 Protocol::Udp => udp.push(entry),
                 Protocol::Sctp => sctp.push(entry),
+                // Not a services-file protocol; such a line names nothing a port scan reports.
+                Protocol::Ip => {}
             }
         }
         Ok(ServicesDb {
@@ -177,6 +181,7 @@ impl ServicesDb {
             tcp: Table::new(tcp),
             udp: Table::new(udp),
             sctp: Table::new(sctp),
+            ip: Table::new(Vec::new()),
         })
     }
 
@@ -225,6 +230,7 @@ impl ServicesDb {
             Protocol::Tcp => &self.tcp,
             Protocol::Udp => &self.udp,
             Protocol::Sctp => &self.sctp,
+            Protocol::Ip => &self.ip,
         }
     }
 

@@ -146,6 +146,7 @@ fn assert_nmap_agrees(db: &ServicesDb, datadir: Option<&Path>, what: &str) {
                 Protocol::Tcp => db.top_spec(n, 0),
                 Protocol::Udp => db.top_spec(0, n),
                 Protocol::Sctp => db.top_spec_with_sctp(0, 0, n),
+                Protocol::Ip => unreachable!("only the three port protocols are compared"),
             };
             assert_eq!(
                 PortSpec::render_list(spec.ranges(proto)),

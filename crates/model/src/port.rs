@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A transport protocol that has ports.
+/// A transport protocol that has ports, or `Ip` for the IP protocol scan (`-sO`), whose "ports" are protocol
+/// numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
@@ -12,6 +13,7 @@ pub enum Protocol {
     Tcp,
     Udp,
     Sctp,
+    Ip,
 }
 
 impl Protocol {
@@ -20,6 +22,7 @@ impl Protocol {
             Protocol::Tcp => "tcp",
             Protocol::Udp => "udp",
             Protocol::Sctp => "sctp",
+            Protocol::Ip => "ip",
         }
     }
 }
@@ -37,6 +40,7 @@ impl FromStr for Protocol {
             "tcp" => Ok(Protocol::Tcp),
             "udp" => Ok(Protocol::Udp),
             "sctp" => Ok(Protocol::Sctp),
+            "ip" => Ok(Protocol::Ip),
             _ => Err(UnknownWord { what: "protocol", word: s.to_owned() }),
         }
     }
@@ -225,7 +229,7 @@ impl PortSpec {
                     out.udp.push(range);
                     out.sctp.push(range);
                 }
-                Some(Protocol::Tcp) => out.tcp.push(range),
+                Some(Protocol::Tcp | Protocol::Ip) => out.tcp.push(range),
                 Some(Protocol::Udp) => out.udp.push(range),
                 Some(Protocol::Sctp) => out.sctp.push(range),
             }
@@ -259,6 +263,8 @@ impl PortSpec {
             Protocol::Tcp => &self.tcp,
             Protocol::Udp => &self.udp,
             Protocol::Sctp => &self.sctp,
+            // With -sO the list holds protocol numbers, written without a prefix (so in every list).
+            Protocol::Ip => &self.tcp,
         }
     }
 

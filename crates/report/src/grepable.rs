@@ -81,7 +81,18 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
             format!("{}/{}/{}//{svc}//{}/", p.port, p.state, p.protocol, field(&version_text(p)))
         })
         .collect();
-    out.push_str(&format!("{prefix}\tPorts: {}", entries.join(", ")));
+    // -sO's line is "Protocols: 1/open/icmp/": number, state, name.
+    let protocols = lay.shown.iter().all(|p| p.protocol == portolan_model::Protocol::Ip) && !lay.shown.is_empty();
+    if protocols {
+        let entries: Vec<String> = lay
+            .shown
+            .iter()
+            .map(|p| format!("{}/{}/{}/", p.port, p.state, field(&service_name(p))))
+            .collect();
+        out.push_str(&format!("{prefix}\tProtocols: {}", entries.join(", ")));
+    } else {
+        out.push_str(&format!("{prefix}\tPorts: {}", entries.join(", ")));
+    }
     if let [only] = lay.ignored.as_slice() {
         out.push_str(&format!("\tIgnored State: {} ({})", only.state, only.count));
     }

@@ -98,12 +98,17 @@ pub(crate) fn not_shown_text(ignored: &[ExtraPorts]) -> String {
             continue;
         }
         for r in &e.reasons {
-            let proto = r.protocol.map(|p| format!("{p} ")).unwrap_or_default();
+            // -sO's rows are protocols, which Nmap words as "n/a protocols".
+            let (proto, unit) = match r.protocol {
+                Some(portolan_model::Protocol::Ip) => ("n/a ".to_owned(), plural(u64::from(r.count), "protocol", "protocols")),
+                Some(p) => (format!("{p} "), plural(u64::from(r.count), "port", "ports")),
+                None => (String::new(), plural(u64::from(r.count), "port", "ports")),
+            };
             items.push(format!(
                 "{} {} {proto}{} ({})",
                 r.count,
                 e.state,
-                plural(u64::from(r.count), "port", "ports"),
+                unit,
                 crate::text::sanitize(r.reason.as_str()),
             ));
         }

@@ -467,7 +467,10 @@ fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
         p.service.as_ref().is_some_and(|s| s.method == "probed" || s.product.is_some() || s.version.is_some())
     });
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(lay.shown.len() + 1);
-    let mut head = vec!["PORT".to_owned(), "STATE".to_owned(), "SERVICE".to_owned()];
+    // -sO lists protocol numbers under PROTOCOL, without a "/proto" suffix.
+    let protocols = lay.shown.iter().all(|p| p.protocol == portolan_model::Protocol::Ip) && !lay.shown.is_empty();
+    let first = if protocols { "PROTOCOL" } else { "PORT" };
+    let mut head = vec![first.to_owned(), "STATE".to_owned(), "SERVICE".to_owned()];
     if with_reason {
         head.push("REASON".into());
     }
@@ -476,7 +479,8 @@ fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
     }
     rows.push(head);
     for p in &lay.shown {
-        let mut row = vec![format!("{}/{}", p.port, p.protocol), p.state.to_string(), service_name(p)];
+        let id = if protocols { p.port.to_string() } else { format!("{}/{}", p.port, p.protocol) };
+        let mut row = vec![id, p.state.to_string(), service_name(p)];
         if with_reason {
             row.push(reason_text(p.reason.as_str(), p.reason_ttl));
         }

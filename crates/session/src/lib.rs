@@ -14,6 +14,7 @@ mod history;
 mod ports;
 mod sinks;
 
+mod protocols;
 pub use ports::{PortsError, resolve_tcp_ports, services_db};
 
 use portolan_engine::source::TargetSource;
@@ -86,6 +87,23 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
     } else {
         Vec::new()
     };
+    let ip_protocols: Vec<u8> = if types.contains(&ScanType::IpProtocol) {
+        protocols::load(plan.datadir.as_deref());
+        let mut list: Vec<u8> = match &plan.ports {
+            portolan_model::PortSelection::Spec(spec) => {
+                spec.ports(Protocol::Ip).filter_map(|p| u8::try_from(p).ok()).collect()
+            }
+            // Nmap's -sO covers all 256 protocol numbers unless told otherwise.
+            _ => (0..=255).collect(),
+        };
+        if let Some(ex) = &plan.exclude_ports {
+            let gone: std::collections::HashSet<u16> = ex.ports(Protocol::Ip).collect();
+            list.retain(|p| !gone.contains(&u16::from(*p)));
+        }
+        list
+    } else {
+        Vec::new()
+    };
     warnings.splice(0..0, techniques.notices.iter().cloned());
     // UDP probes carry protocol payloads (ours, or Nmap's with --datadir) for the ports they know.
     let mut udp_payloads = std::collections::HashMap::new();
@@ -128,10 +146,12 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         .iter()
         .filter_map(|t| {
             let proto = portolan_engine::raw_scan::protocol_of(*t);
+            let ip_list: Vec<u16> = ip_protocols.iter().map(|p| u16::from(*p)).collect();
             let list = match proto {
                 Protocol::Tcp => &tcp_ports,
                 Protocol::Udp => &udp_ports,
                 Protocol::Sctp => &sctp_ports,
+                Protocol::Ip => &ip_list,
             };
             if list.is_empty() {
                 return None;
@@ -143,6 +163,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
                 num_services: list.len() as u32,
                 services: portolan_model::PortSpec::render_list(&spec.tcp),
             })
+            .filter(|_| !list.is_empty())
         })
         .collect();
     deliver(
@@ -171,9 +192,13 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
         tcp_ports,
         udp_ports,
         sctp_ports,
+        ip_protocols,
         techniques,
         udp_payloads,
-        service_name: Arc::new(move |port, proto| namer_db.name(port, proto).map(str::to_owned)),
+        service_name: Arc::new(move |port, proto| match proto {
+            Protocol::Ip => protocols::name(port),
+            _ => namer_db.name(port, proto).map(str::to_owned),
+        }),
     };
     let engine_cancel = cancel.clone();
     let mut engine = tokio::spawn(async move { portolan_engine::run(input, tx, engine_cancel).await });

@@ -16,7 +16,7 @@ import type {
 export type ProgressEvent = Extract<EventBody, { event: "progress" }>;
 export type FinishedEvent = Extract<EventBody, { event: "finished" }>;
 
-const PROTO_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2 };
+const PROTO_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2, ip: 3 };
 
 export function comparePorts(a: PortReport, b: PortReport): number {
   return PROTO_ORDER[a.protocol] - PROTO_ORDER[b.protocol] || a.port - b.port;

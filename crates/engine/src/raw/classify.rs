@@ -18,6 +18,8 @@ pub enum Response {
     Unreachable(Unreach),
     /// For `-sO`: any reply in the probed protocol itself.
     ProtocolReply,
+    /// For `-sO` of ICMP: an echo reply to the echo request sent.
+    EchoReply,
 }
 
 /// Destination-unreachable kinds, named as Nmap names the reasons.
@@ -165,6 +167,7 @@ pub fn classify(scan: ScanType, r: Response) -> Option<(PortState, &'static str)
             // A port-unreachable for UDP means the protocol is spoken.
             Response::Unreachable(Unreach::Port) => Some((Open, "port-unreach")),
             Response::Unreachable(u) => unreach_filtered(u),
+            Response::EchoReply => Some((Open, "echo-reply")),
             Response::ProtocolReply | Response::Tcp { .. } | Response::Udp => Some((Open, "proto-response")),
             Response::SctpInitAck | Response::SctpAbort | Response::SctpOther => Some((Open, "proto-response")),
         },

@@ -463,7 +463,7 @@ impl ProbeCodec for WireCodec {
                 0 | 14 | 18 if i.ident == self.icmp_id => {
                     let (probe, kind) = match i.msg_type {
                         0 if self.protos.contains(&PROTO_ICMP) => {
-                            (Probe::IpProto { proto: PROTO_ICMP }, AnswerKind::Port(Response::ProtocolReply))
+                            (Probe::IpProto { proto: PROTO_ICMP }, AnswerKind::Port(Response::EchoReply))
                         }
                         0 => (Probe::IcmpEcho, AnswerKind::EchoReply),
                         14 => (Probe::IcmpTimestamp, AnswerKind::TimestampReply),

@@ -99,6 +99,8 @@ struct HostRun {
     last_cut: Instant,
     drops_since_cut: u32,
     answers_since_cut: u32,
+    /// When the scan delay was last raised.
+    last_boost: Instant,
     /// First tries sent, and how many of them were answered and the latest send index among those: a host
     /// whose answers all came from the first probes of a round is throttling its answers, not filtering.
     first_tries: u32,
@@ -177,6 +179,7 @@ pub fn run(
                 last_cut: start,
                 drops_since_cut: 0,
                 answers_since_cut: 0,
+                last_boost: start,
                 first_tries: 0,
                 first_answered: 0,
                 last_first_answered: 0,
@@ -276,7 +279,11 @@ pub fn run(
                     // A benched probe is truly silent when the host answered something sent close to its
                     // last try: the path worked then. The others were sent into an outage (or a burst of
                     // loss) and get another round, followed by a check that shows whether the path works.
-                    let near = (r.rtt.srtt().unwrap_or(Duration::from_millis(10)) * 4).max(Duration::from_millis(20));
+                    // Near enough: a few round trips, and more than the host's send delay (the check goes out
+                    // one delay after the retries it vouches for).
+                    let near = (r.rtt.srtt().unwrap_or(Duration::from_millis(10)) * 4)
+                        .max(Duration::from_millis(20))
+                        .max(r.delay * 2);
                     let mut unproven = Vec::new();
                     let mut silent = Vec::new();
                     for p in r.bench.drain(..) {
@@ -675,7 +682,12 @@ fn handle_answer(
         }
     }
     r.max_success_try = r.max_success_try.max(answered_try);
-    r.answered += 1;
+    // Evidence for a rate limit counts only from probes sent since the delay last changed: answers to
+    // older ones describe the old pace.
+    let fresh = first_sent > r.last_boost;
+    if fresh {
+        r.answered += 1;
+    }
     r.answers_since_cut += 1;
     group_loss.1 += 1;
     r.failed_checks = 0;
@@ -709,7 +721,9 @@ fn handle_answer(
         // An earlier try of this probe went unanswered and this one was heard: the network dropped it.
         // Like TCP, cut each window once per round trip: drops of probes sent before the last cut are
         // the same congestion event.
-        r.answered_retx += 1;
+        if fresh {
+            r.answered_retx += 1;
+        }
         r.round_drops += 1;
         r.drops_since_cut += 1;
         if first_sent > r.last_cut && congested(r.drops_since_cut, r.answers_since_cut) {
@@ -724,12 +738,12 @@ fn handle_answer(
             *group_last_cut = at;
             *group_loss = (0, 0);
         }
-        maybe_boost_delay(r, ans.target, udp, None, t, stats, emit);
+        maybe_boost_delay(r, ans.target, udp, None, at, t, stats, emit);
     }
     if let Some(n) = raised_to
         && n >= 3
     {
-        maybe_boost_delay(r, ans.target, udp, Some(n), t, stats, emit);
+        maybe_boost_delay(r, ans.target, udp, Some(n), at, t, stats, emit);
     }
     if matches!(work, Work::PortScan(_)) {
         detect_losses(r, answered_sent, at, t, group, group_last_cut, group_loss, group_in_flight, stats);
@@ -876,12 +890,14 @@ fn congested(drops: u32, answers: u32) -> bool {
     total >= MIN_SAMPLE && drops * 100 > total * TOLERATED_PERCENT
 }
 
+#[allow(clippy::too_many_arguments)]
 /// `tryno_raised`: the boost is for the host's highest answered try reaching that number.
 fn maybe_boost_delay(
     r: &mut HostRun,
     ip: IpAddr,
     udp: bool,
     tryno_raised: Option<u8>,
+    now: Instant,
     t: &EffectiveTiming,
     stats: &mut RawStats,
     emit: &mut dyn FnMut(RawFact),
@@ -922,6 +938,7 @@ fn maybe_boost_delay(
             new.as_millis(),
         )));
         r.delay = new;
+        r.last_boost = now.max(r.last_boost);
         stats.delay_boosts += 1;
     }
     r.answered = 0;
