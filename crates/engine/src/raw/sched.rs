@@ -265,6 +265,11 @@ pub fn run(
                 if r.round_drops > 0 {
                     r.round_drops = 0;
                     r.check = Check::Idle;
+                    if r.throttle_probed {
+                        // A throttled host still dropping answers: slow the next round down (up to
+                        // --max-scan-delay), so each retry has a fresh token to be answered with.
+                        r.delay = (r.delay * 2).min(t.max_scan_delay.max(t.scan_delay)).max(r.delay);
+                    }
                     r.retx.extend(r.bench.drain(..));
                 } else if throttled_look {
                     // All answers came from the first sends of the round and then the host fell silent:
@@ -279,11 +284,9 @@ pub fn run(
                     // A benched probe is truly silent when the host answered something sent close to its
                     // last try: the path worked then. The others were sent into an outage (or a burst of
                     // loss) and get another round, followed by a check that shows whether the path works.
-                    // Near enough: a few round trips, and more than the host's send delay (the check goes out
-                    // one delay after the retries it vouches for).
-                    let near = (r.rtt.srtt().unwrap_or(Duration::from_millis(10)) * 4)
-                        .max(Duration::from_millis(20))
-                        .max(r.delay * 2);
+                    // Near enough: a few round trips (the check leaves right after the retries it vouches
+                    // for, whatever the host's send delay).
+                    let near = (r.rtt.srtt().unwrap_or(Duration::from_millis(10)) * 4).max(Duration::from_millis(20));
                     let mut unproven = Vec::new();
                     let mut silent = Vec::new();
                     for p in r.bench.drain(..) {
@@ -424,7 +427,10 @@ pub fn run(
                 idle_streak += 1;
                 continue;
             }
-            if r.next_send > now {
+            // A reachability check is not held back by the send delay: it must leave right after the
+            // retries it vouches for, or it proves nothing about them.
+            let check_due = r.check == Check::Queued && r.retx.is_empty();
+            if r.next_send > now && !check_due {
                 next_wake = Some(next_wake.map_or(r.next_send, |w| w.min(r.next_send)));
                 idle_streak += 1;
                 continue;
