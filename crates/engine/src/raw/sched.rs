@@ -261,7 +261,9 @@ pub fn run(
                     && ((r.first_answered >= 2
                         && r.last_first_answered < r.first_tries / 4
                         && r.bench.len() as u32 >= r.first_tries / 2)
-                        || r.icmp_errors > 0);
+                        // A handful of errors at least: fewer cannot have emptied a limiter's burst (six on
+                        // Linux), and a lone reject must not cost every firewalled host a slow round.
+                        || r.icmp_errors >= 5);
                 if r.round_drops > 0 {
                     r.round_drops = 0;
                     r.check = Check::Idle;
