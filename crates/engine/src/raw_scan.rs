@@ -36,8 +36,6 @@ pub enum TechniqueError {
         "{0} needs raw-packet privileges, which this process lacks ({1}). Run it as root or grant the binary the capabilities: {2}"
     )]
     NeedsPrivileges(String, String, String),
-    #[error("{0} is not supported yet")]
-    NotYet(&'static str),
 }
 
 fn is_tcp_raw(t: ScanType) -> bool {

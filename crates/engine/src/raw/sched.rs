@@ -243,6 +243,25 @@ pub fn run(
         }};
     }
 
+    // A probe out of tries: its port gets the scan's silent state.
+    macro_rules! give_up {
+        ($i:expr, $probe:expr) => {{
+            let probe: Probe = $probe;
+            runs[$i].table.remove(&probe);
+            if let Work::PortScan(scan) = work {
+                emit(RawFact::Port {
+                    host: $i,
+                    protocol: probe.protocol(),
+                    port: probe.port(),
+                    state: classify::silent_state(scan),
+                    reason: "no-response",
+                    ttl: 0,
+                });
+            }
+            finish_probe!($i);
+        }};
+    }
+
     // A host with only benched probes left either earns them another round or gives them their silent state.
     macro_rules! settle {
         ($i:expr) => {{
@@ -306,18 +325,7 @@ pub fn run(
                         r.check = Check::Idle;
                     }
                     for probe in silent {
-                        runs[$i].table.remove(&probe);
-                        if let Work::PortScan(scan) = work {
-                            emit(RawFact::Port {
-                                host: $i,
-                                protocol: probe.protocol(),
-                                port: probe.port(),
-                                state: classify::silent_state(scan),
-                                reason: "no-response",
-                                ttl: 0,
-                            });
-                        }
-                        finish_probe!($i);
+                        give_up!($i, probe);
                     }
                 }
             }
@@ -388,18 +396,7 @@ pub fn run(
                 r.bench.push(probe);
                 settle!(i);
             } else {
-                r.table.remove(&probe);
-                if let Work::PortScan(scan) = work {
-                    emit(RawFact::Port {
-                        host: i,
-                        protocol: probe.protocol(),
-                        port: probe.port(),
-                        state: classify::silent_state(scan),
-                        reason: "no-response",
-                        ttl: 0,
-                    });
-                }
-                finish_probe!(i);
+                give_up!(i, probe);
                 settle!(i);
             }
         }
@@ -733,19 +730,7 @@ fn handle_answer(
             r.answered_retx += 1;
         }
         r.round_drops += 1;
-        r.drops_since_cut += 1;
-        if first_sent > r.last_cut && congested(r.drops_since_cut, r.answers_since_cut) {
-            r.window.on_loss();
-            r.last_cut = at;
-            r.drops_since_cut = 0;
-            r.answers_since_cut = 0;
-        }
-        group_loss.0 += 1;
-        if first_sent > *group_last_cut && congested(group_loss.0, group_loss.1) {
-            group.on_loss();
-            *group_last_cut = at;
-            *group_loss = (0, 0);
-        }
+        record_drop(r, first_sent, at, group, group_last_cut, group_loss);
         maybe_boost_delay(r, ans.target, udp, None, at, t, stats, emit);
     }
     if let Some(n) = raised_to
@@ -853,19 +838,32 @@ fn detect_losses(
         lost_any = true;
     }
     if lost_any {
-        r.drops_since_cut += 1;
-        if answered_sent > r.last_cut && congested(r.drops_since_cut, r.answers_since_cut) {
-            r.window.on_loss();
-            r.last_cut = now;
-            r.drops_since_cut = 0;
-            r.answers_since_cut = 0;
-        }
-        group_loss.0 += 1;
-        if answered_sent > *group_last_cut && congested(group_loss.0, group_loss.1) {
-            group.on_loss();
-            *group_last_cut = now;
-            *group_loss = (0, 0);
-        }
+        record_drop(r, answered_sent, now, group, group_last_cut, group_loss);
+    }
+}
+
+/// One drop event for the host's and the group's windows: each is cut when the drops since its last cut
+/// look like congestion, and only for probes sent after that cut (one cut per round trip, as TCP).
+fn record_drop(
+    r: &mut HostRun,
+    sent: Instant,
+    now: Instant,
+    group: &mut Window,
+    group_last_cut: &mut Instant,
+    group_loss: &mut (u32, u32),
+) {
+    r.drops_since_cut += 1;
+    if sent > r.last_cut && congested(r.drops_since_cut, r.answers_since_cut) {
+        r.window.on_loss();
+        r.last_cut = now;
+        r.drops_since_cut = 0;
+        r.answers_since_cut = 0;
+    }
+    group_loss.0 += 1;
+    if sent > *group_last_cut && congested(group_loss.0, group_loss.1) {
+        group.on_loss();
+        *group_last_cut = now;
+        *group_loss = (0, 0);
     }
 }
 
