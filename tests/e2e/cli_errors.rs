@@ -52,6 +52,53 @@ fn parse_only_prints_the_canonical_command() {
     assert_eq!(cmd.last().unwrap(), "198.18.0.1");
 }
 
+/// `--parse-only` also says what the scan would do with the privileges the binary runs with, so the desktop
+/// app can warn before a scan starts: a raw TCP scan falling back to connect, a UDP scan that cannot run.
+#[test]
+fn parse_only_reports_privileges_and_fallbacks() {
+    let json = |args: &[&str]| {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        serde_json::from_str::<serde_json::Value>(stdout.trim()).unwrap()
+    };
+    let v = json(&["--parse-only", "--unprivileged", "-sS", "-p", "80", "127.0.0.1"]);
+    let notices = v["notices"].as_array().unwrap();
+    assert!(notices.iter().any(|n| n.as_str().unwrap().contains("falling back to a connect scan")), "{v}");
+    assert!(v["blocked"].is_null(), "{v}");
+    let v = json(&["--parse-only", "--unprivileged", "-sU", "-p", "53", "127.0.0.1"]);
+    assert!(v["blocked"].as_str().unwrap().contains("-sU needs raw-packet privileges"), "{v}");
+    let v = json(&["--parse-only", "-sT", "-p", "80", "127.0.0.1"]);
+    assert!(v["blocked"].is_null() && v["notices"].as_array().unwrap().is_empty(), "{v}");
+    assert!(v["raw_privileges"].is_boolean(), "{v}");
+    // As an ordinary user (the tests run as root, as CI does): no raw privileges, and a note saying how to get them.
+    if is_root() {
+        let (out, _) = run_limited(
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(portolan_bin())
+                .args(["--parse-only", "-sS", "-p", "80", "127.0.0.1"]),
+            Duration::from_secs(20),
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            assert_eq!(v["raw_privileges"], false, "{v}");
+            assert!(v["privileges_note"].as_str().unwrap().contains("setcap"), "{v}");
+            assert!(v["notices"][0].as_str().unwrap().contains("falling back"), "{v}");
+        } else {
+            // The binary lives where nobody may not read it (a private target directory): nothing to check.
+            eprintln!("setpriv run skipped: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
+        .unwrap_or(false)
+}
+
 /// Ctrl-C mid-scan: exit 130, and the XML file holds what was found, valid and marked as an error.
 #[test]
 fn interrupted_scan_keeps_what_was_found() {

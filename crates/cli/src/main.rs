@@ -59,7 +59,21 @@ fn main() -> ExitCode {
         Ok(ParseOutcome::Plan(plan)) => plan,
     };
     if parse_only {
-        let out = serde_json::json!({ "plan": plan, "command_line": plan.to_args() });
+        // What the scan would do with this process's privileges: the desktop app shows the notices (a raw
+        // scan falling back to connect) and refuses to start a scan that `blocked` names, offering -sT.
+        let privileges = portolan_netio::raw_privileges();
+        let (notices, blocked) = match portolan_engine::raw_scan::choose_techniques(&plan) {
+            Ok(t) => (t.notices, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let out = serde_json::json!({
+            "plan": plan,
+            "command_line": plan.to_args(),
+            "raw_privileges": privileges.can_raw(),
+            "privileges_note": privileges.explain(),
+            "notices": notices,
+            "blocked": blocked,
+        });
         println!("{out}");
         return ExitCode::SUCCESS;
     }
