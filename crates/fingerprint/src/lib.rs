@@ -1,6 +1,6 @@
-//! Portolan's databases and matchers: the services/ports table and the UDP scan payloads today, later
-//! service probes, OS fingerprints and MAC vendor prefixes. Each database is read from Nmap's file format,
-//! so the same parser serves Portolan's own files (in `data/`, embedded at build time) and, when the user
+//! Portolan's databases and matchers: the services/ports table, the UDP scan payloads, the service
+//! probes of version detection (`-sV`) with their matcher; later OS fingerprints and MAC vendor
+//! prefixes. Each database is read from Nmap's file format, so the same parser serves Portolan's own files (in `data/`, embedded at build time) and, when the user
 //! opts in with `--datadir`, Nmap's.
 //!
 //! Invariants:
@@ -12,8 +12,11 @@
 //!   also how Nmap orders `--top-ports`.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod os;
 pub mod payloads;
+pub mod probes;
 pub mod services;
 
 pub use payloads::{PayloadError, PayloadProblem, UdpPayloads};
+pub use probes::{ProbeDb, ProbeError, ProbeProblem, ProbeProtocol, ServiceMatch};
 pub use services::{LineProblem, ServiceEntry, ServicesDb, ServicesError};

@@ -1,0 +1,120 @@
+//! The "service fingerprint" block printed for a port that answered but matched nothing, in the layout
+//! Nmap users submit (learned by running Nmap 7.93 against test listeners; see the tests):
+//!
+//! ```text
+//! SF-Port<port>-<TCP|UDP>:V=<version>[%T=SSL]%I=<intensity>%D=<month>/<day>%Time=<hex epoch>%P=<platform>
+//!   %r(<probe>,<hex length>,"<escaped bytes>")...;
+//! ```
+//!
+//! as one string, cut into lines of 74 bytes: the first as is, the others prefixed `SF:` after 71 bytes.
+
+/// Width of every full line of the wrapped block (Nmap's: 74).
+pub const SF_LINE_WIDTH: usize = 74;
+
+/// What goes into one unmatched service's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceFingerprint {
+    pub port: u16,
+    pub protocol: super::ProbeProtocol,
+    /// Scanner version (`V=`).
+    pub scanner_version: String,
+    /// The service was reached through TLS (`%T=SSL`).
+    pub ssl: bool,
+    /// `--version-intensity` used (`I=`).
+    pub intensity: u8,
+    /// Seconds since the Unix epoch when the scan ran (gives `D=` in UTC and `Time=`).
+    pub unix_time: u64,
+    /// Platform triple (`P=`), e.g. `x86_64-pc-linux-gnu`.
+    pub platform: String,
+    /// (probe name, response bytes) in the order the probes were sent; only probes that got data.
+    pub responses: Vec<(String, Vec<u8>)>,
+}
+
+impl ServiceFingerprint {
+    /// The fingerprint as one string (what XML's `servicefp` attribute holds).
+    pub fn to_single_line(&self) -> String {
+        let (_, month, day) = civil_from_days((self.unix_time / 86_400) as i64);
+        let mut s = format!(
+            "SF-Port{}-{}:V={}{}%I={}%D={}/{}%Time={:X}%P={}",
+            self.port,
+            self.protocol.as_str(),
+            self.scanner_version,
+            if self.ssl { "%T=SSL" } else { "" },
+            self.intensity,
+            month,
+            day,
+            self.unix_time,
+            self.platform
+        );
+        for (probe, data) in &self.responses {
+            s.push_str(&format!("%r({},{:X},\"", probe, data.len()));
+            escape_into(&mut s, data);
+            s.push_str("\")");
+        }
+        s.push(';');
+        s
+    }
+
+    /// The block as printed in normal output: lines of at most [`SF_LINE_WIDTH`] bytes.
+    pub fn to_lines(&self) -> Vec<String> {
+        wrap(&self.to_single_line())
+    }
+}
+
+/// Cuts a single-line fingerprint into the printed block. The string is ASCII by construction.
+pub fn wrap(single: &str) -> Vec<String> {
+    let bytes = single.as_bytes();
+    let first = bytes.len().min(SF_LINE_WIDTH);
+    let mut lines = vec![String::from_utf8_lossy(&bytes[..first]).into_owned()];
+    for chunk in bytes[first..].chunks(SF_LINE_WIDTH - 3) {
+        lines.push(format!("SF:{}", String::from_utf8_lossy(chunk)));
+    }
+    lines
+}
+
+/// Response bytes as regex-ready text: printable ASCII as is, regex metacharacters and `"` behind a
+/// backslash, `\0 \t \n \r` by name, everything else (space included) as `\xhh`.
+pub fn escape_into(out: &mut String, data: &[u8]) {
+    for &b in data {
+        match b {
+            0 => out.push_str("\\0"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\\' | b'|' | b'^' | b'[' | b']' | b'?' | b'.' | b'+' | b'*' | b'(' | b')' | b'$'
+            | b'"' => {
+                out.push('\\');
+                out.push(b as char);
+            }
+            0x21..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        // 0x6B08785F, the Time= of the Nmap run recorded in tests/fixtures/README.md: 2026-11-26.
+        assert_eq!(civil_from_days(0x6B08_785F / 86_400), (2026, 11, 26));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
