@@ -1,0 +1,15 @@
+//! OS detection's data side: the subject fingerprint format ([`fingerprint`]), the `nmap-os-db` database
+//! ([`db`]) and Nmap's scoring and listing rules ([`score`]). Sending the probes and turning answers into a
+//! subject fingerprint belong to the engine.
+
+pub mod db;
+pub mod fingerprint;
+pub mod score;
+
+pub use db::{
+    Alt, Expr, MatchPoints, OsClassLine, OsDb, OsDbError, OsDbProblem, RefFingerprint, RefTest,
+};
+pub use fingerprint::{FingerprintError, SubjectFingerprint, Test};
+pub use score::{
+    GUESS_SPREAD, GUESS_THRESHOLD, MAX_LISTED, OsGuess, Points, Scored, guess, rank, score,
+};
