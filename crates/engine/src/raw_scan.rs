@@ -33,7 +33,7 @@ impl Techniques {
 #[derive(Debug, thiserror::Error)]
 pub enum TechniqueError {
     #[error(
-        "{0} needs raw-packet privileges, which this process lacks ({1}). Run it as root or grant the binary the capabilities: {2}"
+        "{0} needs raw-packet privileges, which this process lacks ({1}). {2}"
     )]
     NeedsPrivileges(String, String, String),
 }
@@ -51,7 +51,7 @@ pub fn choose_techniques(plan: &ScanPlan) -> Result<Techniques, TechniqueError> 
         // --privileged: the user vouches for raw access (e.g. capabilities this check cannot see).
         Some(true) => choose_with(plan, true, ""),
         Some(false) => choose_with(plan, false, "--unprivileged was given"),
-        None => choose_with(plan, privs.can_raw(), &privs.explain().unwrap_or_default()),
+        None => choose_with(plan, privs.can_raw(), &privs.missing().unwrap_or_default()),
     }
 }
 

@@ -27,6 +27,12 @@ impl Privileges {
 
     /// `None` when privileged; otherwise a sentence saying what is missing and how to fix it.
     pub fn explain(&self) -> Option<String> {
+        let what = self.missing()?;
+        Some(format!("raw-packet scans need privileges: {what}. {}", fix_hint()))
+    }
+
+    /// `None` when privileged; otherwise what is missing, without the fix (for messages that add it once).
+    pub fn missing(&self) -> Option<String> {
         if self.can_raw() {
             return None;
         }
@@ -39,7 +45,7 @@ impl Privileges {
         } else {
             "not running as root".to_string()
         };
-        Some(format!("raw-packet scans need privileges: {what}. {}", fix_hint()))
+        Some(what)
     }
 }
 
