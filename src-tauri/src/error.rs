@@ -18,6 +18,8 @@ pub enum ErrorCode {
     BadFile,
     /// Reading or writing a file failed.
     Io,
+    /// A setting was refused (say, a data directory that is not Nmap's).
+    BadSetting,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]

@@ -42,6 +42,19 @@ pub fn helper_path() -> PathBuf {
 pub struct ParsedPlan {
     pub plan: ScanPlan,
     pub command_line: Vec<String>,
+    /// Whether the helper binary may send raw packets (root, or CAP_NET_RAW on Linux).
+    #[serde(default)]
+    pub raw_privileges: bool,
+    /// Without raw privileges: what is missing and how to grant it.
+    #[serde(default)]
+    pub privileges_note: Option<String>,
+    /// What the scan will do differently, e.g. a SYN scan falling back to a connect scan.
+    #[serde(default)]
+    pub notices: Vec<String>,
+    /// Why this scan cannot run with the helper's privileges (UDP, IP protocol and SCTP scans have no
+    /// unprivileged form).
+    #[serde(default)]
+    pub blocked: Option<String>,
 }
 
 fn spawn_error(bin: &Path, e: std::io::Error) -> CommandError {

@@ -15,9 +15,12 @@
 pub mod error;
 pub mod files;
 pub mod helper;
+pub mod settings;
 
 pub use error::{CommandError, ErrorCode};
-use files::{SaveFormat, XmlSource};
+use files::{OpenedReport, SaveFormat, XmlSource};
+use settings::{Settings, SettingsStore};
+use tauri::Manager;
 use helper::{ParsedPlan, Registry, ScanMessage};
 use portolan_model::ScanReport;
 use tauri::ipc::Channel;
@@ -50,15 +53,91 @@ async fn open_xml(source: XmlSource) -> Result<ScanReport, CommandError> {
 }
 
 #[tauri::command]
+async fn render_report(report: ScanReport, format: SaveFormat) -> Result<String, CommandError> {
+    files::render(&report, format)
+}
+
+#[tauri::command]
 async fn save_report(report: ScanReport, format: SaveFormat, path: String) -> Result<(), CommandError> {
     files::save_report(&report, format, &path)
 }
 
+#[tauri::command]
+async fn open_xml_dialog(app: tauri::AppHandle) -> Result<Option<OpenedReport>, CommandError> {
+    files::open_dialog(&app).await
+}
+
+#[tauri::command]
+async fn save_report_dialog(
+    app: tauri::AppHandle,
+    report: ScanReport,
+    format: SaveFormat,
+) -> Result<Option<String>, CommandError> {
+    files::save_dialog(&app, &report, format).await
+}
+
+#[tauri::command]
+fn get_settings(state: tauri::State<'_, SettingsStore>) -> Settings {
+    state.get()
+}
+
+#[tauri::command]
+fn set_settings(state: tauri::State<'_, SettingsStore>, settings: Settings) -> Result<Settings, CommandError> {
+    state.set(settings)
+}
+
+/// Files named on the app's command line (`portolan-desktop scan.xml`), opened at start.
+#[derive(Debug, Default)]
+pub struct StartupFiles(pub Vec<String>);
+
+#[tauri::command]
+fn startup_files(state: tauri::State<'_, StartupFiles>) -> Vec<String> {
+    state.0.clone()
+}
+
+/// Why the window refuses to start, if it does: the UI never runs as root (non-negotiable 5). Raw-packet
+/// work belongs to the scanner helper, which gets capabilities of its own.
+pub fn refuse_root() -> Option<String> {
+    #[cfg(unix)]
+    if rustix::process::geteuid().is_root() {
+        return Some(format!(
+            "portolan desktop: the window does not run as root. Start it as your own user; to let it run raw-packet \
+             scans, grant the scanner its capabilities once: sudo setcap cap_net_raw,cap_net_admin+eip {}",
+            helper::helper_path().display()
+        ));
+    }
+    None
+}
+
 /// Runs the app until its last window closes.
 pub fn run() {
+    if let Some(msg) = refuse_root() {
+        eprintln!("{msg}");
+        std::process::exit(1);
+    }
+    let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(Registry::new(helper::helper_path()))
-        .invoke_handler(tauri::generate_handler![parse_plan, start_scan, cancel_scan, open_xml, save_report])
+        .manage(StartupFiles(files))
+        .setup(|app| {
+            let dir = app.path().app_config_dir().ok();
+            app.manage(SettingsStore::open(dir));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            parse_plan,
+            start_scan,
+            cancel_scan,
+            open_xml,
+            save_report,
+            render_report,
+            open_xml_dialog,
+            save_report_dialog,
+            get_settings,
+            set_settings,
+            startup_files
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("portolan desktop: {e}");

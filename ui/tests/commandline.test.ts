@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { joinCommandLine, scannerArgs, splitCommandLine } from "../src/lib/commandline";
+import { joinCommandLine, scannerArgs, splitCommandLine, toConnectScan } from "../src/lib/commandline";
 import { PROFILES, profileCommand } from "../src/lib/profiles";
 
 describe("command lines", () => {
@@ -44,5 +44,17 @@ describe("command lines", () => {
     }
     const slow = scannerArgs(profileCommand(PROFILES[9]!, "127.0.0.1"));
     expect(slow.ok && slow.words).toContain("default or (discovery and safe)");
+  });
+});
+
+describe("toConnectScan", () => {
+  it("drops raw scan types and their flags, keeps everything else, and adds -sT once", () => {
+    expect(toConnectScan(["-sS", "-p", "22", "127.0.0.1"])).toEqual(["-sT", "-p", "22", "127.0.0.1"]);
+    expect(toConnectScan(["-sSUV", "-T4", "x"])).toEqual(["-sT", "-sV", "-T4", "x"]);
+    expect(toConnectScan(["-sU", "--scanflags", "SYNFIN", "-sT", "x"])).toEqual(["-sT", "x"]);
+    expect(toConnectScan(["--scanflags=URG", "-sA", "x"])).toEqual(["-sT", "x"]);
+    // Nothing raw: unchanged, no -sT added (discovery-only scans stay discovery-only).
+    expect(toConnectScan(["-sn", "198.18.0.0/24"])).toEqual(["-sn", "198.18.0.0/24"]);
+    expect(toConnectScan(["-sTV", "x"])).toEqual(["-sTV", "x"]);
   });
 });

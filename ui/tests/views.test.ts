@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import App from "../src/App.svelte";
 import { MockBackend } from "../src/lib/ipc/mock";
 import type { ScanEvent } from "../src/lib/ipc/bindings";
-import { fakeParse, recordedScan } from "./helpers";
+import { fakeParse, fakeParseUnprivileged, recordedScan, recordedReport } from "./helpers";
 
 function setup(opts: ConstructorParameters<typeof MockBackend>[0] = {}) {
   const backend = new MockBackend({ parse: fakeParse, scan: () => ({ events: recordedScan() }), replay: "manual", ...opts });
@@ -216,9 +216,8 @@ describe("untrusted text", () => {
       ],
       run_stats: null,
     };
-    const { backend, user } = setup({ openXml: () => report });
-    const input = screen.getByLabelText(/Open saved scan/) as HTMLInputElement;
-    await user.upload(input, new File(["<nmaprun/>"], "scan.xml", { type: "application/xml" }));
+    const { backend, user } = setup({ openXml: () => report, openDialogPath: () => "/tmp/<img src=x onerror=alert(3)>.xml" });
+    await user.click(screen.getByRole("button", { name: "Open scan…" }));
     await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Opened from a file"));
     expect(backend.parseCalls.length).toBeGreaterThan(0);
     const host = within(screen.getByRole("listbox", { name: "Hosts" })).getByRole("option");
@@ -227,7 +226,125 @@ describe("untrusted text", () => {
     const pre = screen.getByText(/alert\(2\)/);
     expect(pre.tagName).toBe("PRE");
     expect(pre.textContent).toBe("<script>alert(2)</script>\n\\x1b[31mred\\x1b[0m\\u{202e}evil");
+    expect(screen.getByRole("tab", { name: /onerror/ })).toHaveTextContent("<img src=x onerror=alert(3)>.xml");
     expect(document.querySelector("img, script, b")).toBeNull();
     fireEvent.scroll(window);
+  });
+});
+
+describe("privileges", () => {
+  it("warns of a fallback, blocks a scan that cannot run, and offers the connect scan", async () => {
+    const { backend, user } = setup({ parse: fakeParseUnprivileged });
+    const command = screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement;
+    // A connect scan needs nothing; the scanner's missing privileges are said once, quietly.
+    expect(await screen.findByTestId("privileges")).toHaveTextContent("Connect scans only");
+
+    await user.clear(command);
+    await user.type(command, "portolan -sS -p 22 127.0.0.1");
+    expect(await screen.findByText(/falling back to a connect scan/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Scan" })).toBeEnabled();
+
+    await user.clear(command);
+    await user.type(command, "portolan -sSU -p 53 127.0.0.1");
+    expect(await screen.findByText(/This scan cannot run/)).toBeInTheDocument();
+    expect(screen.getByTestId("privileges")).toHaveTextContent("sudo setcap cap_net_raw,cap_net_admin+eip");
+    expect(screen.getByRole("button", { name: "Scan" })).toBeDisabled();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    expect(backend.startCalls).toHaveLength(0);
+
+    await user.click(screen.getByRole("button", { name: "Use a connect scan instead" }));
+    expect(command.value).toBe("portolan -sT -p 53 127.0.0.1");
+    await waitFor(() => expect(screen.getByRole("button", { name: "Scan" })).toBeEnabled());
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toEqual([["-sT", "-p", "53", "127.0.0.1"]]));
+  });
+});
+
+describe("several scans", () => {
+  it("runs scans side by side in tabs, each with its own results and cancel", async () => {
+    const { backend, user } = setup();
+    const command = screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement;
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump(5, "mock-1");
+    await user.clear(command);
+    await user.type(command, "portolan -p 18000-19000 127.0.0.1");
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(2));
+    const tabs = within(screen.getByRole("tablist", { name: "Scans" })).getAllByRole("tab");
+    expect(tabs.map((t) => t.textContent?.replace(/^\W+/, ""))).toEqual([
+      "portolan 127.0.0.1",
+      "portolan -p 18000-19000 127.0.0.1",
+    ]);
+    expect(await screen.findByTestId("running-count")).toHaveTextContent("2 scans running");
+    expect(tabs[1]).toHaveAttribute("aria-selected", "true");
+
+    // Cancel the first from its tab; the second goes on and finishes.
+    await user.click(screen.getByRole("button", { name: "Cancel portolan 127.0.0.1" }));
+    expect(backend.cancelCalls).toEqual(["mock-1"]);
+    backend.pump(Infinity, "mock-2");
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Done"));
+    await user.click(tabs[0] as HTMLElement);
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Interrupted"));
+    await user.click(screen.getByRole("button", { name: "Close portolan 127.0.0.1" }));
+    expect(within(screen.getByRole("tablist", { name: "Scans" })).getAllByRole("tab")).toHaveLength(1);
+  });
+});
+
+describe("files and settings", () => {
+  it("saves through the Save dialog in the chosen format", async () => {
+    const { backend, user } = setup({ saveDialogPath: (f) => `/tmp/out.${f}` });
+    expect(screen.getByRole("button", { name: "Save as…" })).toBeDisabled();
+    await user.click(screen.getByRole("button", { name: "Scan" }));
+    await waitFor(() => expect(backend.startCalls).toHaveLength(1));
+    backend.pump();
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Done"));
+    await user.selectOptions(screen.getByRole("combobox", { name: "Save format" }), "JSON");
+    await user.click(screen.getByRole("button", { name: "Save as…" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]?.format).toBe("json");
+    expect(backend.saved[0]?.path).toBe("/tmp/out.json");
+    expect(backend.saved[0]?.report.hosts.length).toBeGreaterThan(0);
+    expect(screen.getByTestId("file-message")).toHaveTextContent("Saved /tmp/out.json");
+  });
+
+  it("opens the files named on the app's command line, one tab each", async () => {
+    const opened: string[] = [];
+    setup({
+      startupFiles: ["/scans/a.xml", "/scans/b.xml"],
+      openXml: (src) => {
+        opened.push("path" in src ? src.path : "text");
+        return { ...recordedReport(), hosts: [] };
+      },
+    });
+    await waitFor(() => expect(opened).toEqual(["/scans/a.xml", "/scans/b.xml"]));
+    const tabs = within(screen.getByRole("tablist", { name: "Scans" })).getAllByRole("tab");
+    await waitFor(() => expect(tabs.map((t) => t.textContent?.replace(/^\W+/, ""))).toEqual(["a.xml", "b.xml"]));
+  });
+
+  it("applies the theme and Nmap's data directory only when the user opts in", async () => {
+    const { backend, user } = setup({
+      checkSettings: (s) =>
+        s.nmap_datadir === "/nope" ? { code: "bad_setting", message: "/nope is not a directory" } : null,
+    });
+    const command = screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement;
+    expect(command.value).not.toContain("--datadir");
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    const form = screen.getByRole("form", { name: "Settings" });
+    await user.selectOptions(within(form).getByRole("combobox", { name: "Theme" }), "Dark");
+    await user.type(within(form).getByRole("textbox", { name: /Nmap's data directory/ }), "/nope");
+    await user.click(within(form).getByRole("button", { name: "Save settings" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("/nope is not a directory");
+    expect(backend.settings.nmap_datadir).toBeNull();
+
+    const dir = within(form).getByRole("textbox", { name: /Nmap's data directory/ });
+    await user.clear(dir);
+    await user.type(dir, "/usr/share/nmap");
+    await user.click(within(form).getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Settings" })).toBeNull());
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    expect(backend.settings).toMatchObject({ theme: "dark", nmap_datadir: "/usr/share/nmap" });
+    await user.selectOptions(screen.getByRole("combobox", { name: "Profile" }), "Quick scan");
+    expect(command.value).toBe("portolan -T4 -F --datadir /usr/share/nmap 127.0.0.1");
   });
 });

@@ -60,3 +60,38 @@ export function scannerArgs(line: string): SplitResult {
   const words = r.words[0] === PROGRAM ? r.words.slice(1) : r.words;
   return { ok: true, words };
 }
+
+/** Scan-type letters (after `-s`) that need raw packets; `T` (connect), `V`, `C`, `L`, `n` do not. */
+const RAW_SCAN_LETTERS = new Set(["S", "A", "W", "M", "N", "F", "X", "U", "Y", "Z", "O"]);
+
+/**
+ * The same scan without raw packets, for a scanner lacking the privileges: raw scan types are dropped (UDP,
+ * SCTP and IP-protocol scans have no unprivileged form), `--scanflags` with them, and `-sT` stands in when
+ * any was dropped. Every other word is kept as typed.
+ */
+export function toConnectScan(words: readonly string[]): string[] {
+  const out: string[] = [];
+  let dropped = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string;
+    if (w === "--scanflags") {
+      i++;
+      dropped = true;
+      continue;
+    }
+    if (w.startsWith("--scanflags=")) {
+      dropped = true;
+      continue;
+    }
+    if (/^-s[A-Za-z]+$/.test(w)) {
+      const kept = [...w.slice(2)].filter((c) => !RAW_SCAN_LETTERS.has(c)).join("");
+      if (kept.length !== w.length - 2) dropped = true;
+      if (kept !== "") out.push(`-s${kept}`);
+      continue;
+    }
+    out.push(w);
+  }
+  const hasConnect = out.some((w) => /^-s[A-Za-z]*T/.test(w));
+  if (dropped && !hasConnect) out.unshift("-sT");
+  return out;
+}

@@ -1,5 +1,6 @@
-// A plain-text view of a report in the layout of Nmap's normal output, for the "Output" tab while a scan runs.
-// The saved `-oN` file comes from Rust's writer (crates/report); this is the on-screen approximation.
+// A plain-text view of a report in the layout of Nmap's normal output, for the mock backend (component tests
+// and the browser preview, which have no Rust). The app's Output tab and saved files use Rust's writer
+// (crates/report, through the `render_report` command); this is only an approximation of it.
 // Everything here is text: it is shown in a <pre> as a text node, never parsed as HTML.
 import type { HostReport, PortReport, ScanReport } from "./ipc/bindings";
 import { hostLabel } from "./fold";

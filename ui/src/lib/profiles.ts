@@ -1,5 +1,6 @@
 // The ten classic scan profiles Zenmap made familiar, as Portolan command lines (Portolan reads Nmap's option
 // syntax). Names and descriptions are Portolan's own. The target is appended after `args`.
+import { quoteWord } from "./commandline";
 
 export interface Profile {
   id: string;
@@ -72,7 +73,11 @@ export const PROFILES: readonly Profile[] = [
   },
 ];
 
-/** The full command line a profile gives for `target`. */
-export function profileCommand(p: Profile, target: string): string {
-  return ["portolan", p.args, target.trim()].filter((s) => s !== "").join(" ");
+/**
+ * The full command line a profile gives for `target`; with `datadir` (the user opted into Nmap's data files
+ * in Settings) `--datadir DIR` is part of it, so the command shown is the command run.
+ */
+export function profileCommand(p: Profile, target: string, datadir?: string | null): string {
+  const dd = datadir ? `--datadir ${quoteWord(datadir)}` : "";
+  return ["portolan", p.args, dd, target.trim()].filter((s) => s !== "").join(" ");
 }

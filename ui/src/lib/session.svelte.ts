@@ -10,6 +10,8 @@ export type SessionStatus = "idle" | "starting" | "running" | "done" | "interrup
 const FLUSH_MS = 50;
 
 export class ScanSession {
+  /** What the tab shows: the command line, or the opened file's name. */
+  title = $state("New scan");
   status = $state<SessionStatus>("idle");
   id = $state<string | null>(null);
   error = $state<IpcError | null>(null);
@@ -18,6 +20,10 @@ export class ScanSession {
   version = $state(0);
   fold = new LiveFold();
   private pending: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(title = "New scan") {
+    this.title = title;
+  }
 
   get report(): ScanReport {
     return this.fold.snapshot();

@@ -28,6 +28,14 @@ export interface ParsedPlan {
   plan: ScanPlan;
   /** The canonical argument list (without the program name) that parses back to `plan`. */
   command_line: string[];
+  /** Whether the scanner binary may send raw packets (root, or CAP_NET_RAW on Linux). */
+  raw_privileges: boolean;
+  /** Without raw privileges: what is missing and how to grant it. */
+  privileges_note: string | null;
+  /** What the scan will do differently, e.g. a SYN scan falling back to a connect scan. */
+  notices: string[];
+  /** Why this scan cannot run with the scanner's privileges; such a scan is not started. */
+  blocked: string | null;
 }
 
 export type ParseResult = { ok: true; value: ParsedPlan } | { ok: false; error: IpcError };
@@ -54,6 +62,25 @@ export type SaveFormat = "xml" | "json" | "normal";
 /** Where a saved report comes from: a file on disk, or text already read (drag and drop, tests). */
 export type XmlSource = { path: string } | { text: string };
 
+/** A report read from a file the user picked in the Open dialog. */
+export interface OpenedReport {
+  path: string;
+  report: ScanReport;
+}
+
+export type Theme = "system" | "light" | "dark";
+
+/** The user's settings (src-tauri/src/settings.rs). */
+export interface Settings {
+  theme: Theme;
+  /** Nmap's data directory, opted into by the user; the Scan view then adds `--datadir DIR`. */
+  nmap_datadir: string | null;
+  /** The profile the Scan view starts with. */
+  default_profile: string | null;
+}
+
+export const DEFAULT_SETTINGS: Settings = { theme: "system", nmap_datadir: null, default_profile: null };
+
 export interface Backend {
   /** Validates `args` (without the program name) with the CLI's own parser. Never throws. */
   parsePlan(args: string[]): Promise<ParseResult>;
@@ -63,6 +90,17 @@ export interface Backend {
   cancelScan(id: string): Promise<void>;
   /** Reads an XML file written by Nmap or Portolan. */
   openXml(source: XmlSource): Promise<ScanReport>;
+  /** `report` as text in one of the CLI's output formats, by the CLI's own writers. */
+  renderReport(report: ScanReport, format: SaveFormat): Promise<string>;
   /** Writes `report` to `path` in one of the CLI's output formats. */
   saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void>;
+  /** The native Open dialog, then `openXml`. `null` when the user cancels. */
+  openXmlDialog(): Promise<OpenedReport | null>;
+  /** The native Save dialog, then `saveReport`. The path written, or `null` when the user cancels. */
+  saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null>;
+  getSettings(): Promise<Settings>;
+  /** Checks and stores the settings; resolves to what was stored. */
+  setSettings(settings: Settings): Promise<Settings>;
+  /** Files named on the app's command line, to open at start. */
+  startupFiles(): Promise<string[]>;
 }

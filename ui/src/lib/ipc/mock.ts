@@ -1,12 +1,16 @@
 // `Backend` for tests and the browser preview: replays recorded event streams (JSON lines from
 // `portolan --stream-json`) instead of running the scanner, and records every call it gets.
 import type { ScanEvent, ScanReport } from "./bindings";
+import { DEFAULT_SETTINGS } from "./backend";
+import { normalText } from "../normal";
 import type {
   Backend,
   IpcError,
+  OpenedReport,
   ParseResult,
   SaveFormat,
   ScanCallbacks,
+  Settings,
   ScanExit,
   XmlSource,
 } from "./backend";
@@ -41,6 +45,14 @@ export interface MockOptions {
   /** The recording a scan with these arguments replays. */
   scan?: (args: string[]) => Recording;
   openXml?: (source: XmlSource) => ScanReport;
+  /** What the Open dialog "picks": a path handed to `openXml`, or null for a cancelled dialog. */
+  openDialogPath?: () => string | null;
+  /** What the Save dialog "picks"; null for a cancelled dialog. */
+  saveDialogPath?: (format: SaveFormat) => string | null;
+  /** Files named on the app's command line. */
+  startupFiles?: string[];
+  /** Refuses settings the real side would refuse. */
+  checkSettings?: (s: Settings) => IpcError | null;
   /**
    * `manual`: events are delivered only by `pump()`, so a test can look at the screen between any two.
    * A number: events per batch, one batch per macrotask, until the recording ends.
@@ -126,7 +138,43 @@ export class MockBackend implements Backend {
     return this.opts.openXml(source);
   }
 
+  /** The preview's stand-in for Rust's writers: the normal layout only (ui/src/lib/normal.ts). */
+  async renderReport(report: ScanReport, format: SaveFormat): Promise<string> {
+    if (format !== "normal") throw unavailable;
+    return normalText(report);
+  }
+
   async saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void> {
     this.saved.push({ report, format, path });
+  }
+
+  async openXmlDialog(): Promise<OpenedReport | null> {
+    const path = this.opts.openDialogPath ? this.opts.openDialogPath() : null;
+    if (path === null) return null;
+    return { path, report: await this.openXml({ path }) };
+  }
+
+  async saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null> {
+    const path = this.opts.saveDialogPath ? this.opts.saveDialogPath(format) : null;
+    if (path === null) return null;
+    await this.saveReport(report, format, path);
+    return path;
+  }
+
+  settings: Settings = { ...DEFAULT_SETTINGS };
+
+  async getSettings(): Promise<Settings> {
+    return { ...this.settings };
+  }
+
+  async setSettings(settings: Settings): Promise<Settings> {
+    const bad = this.opts.checkSettings?.(settings);
+    if (bad) throw bad;
+    this.settings = { ...settings };
+    return { ...this.settings };
+  }
+
+  async startupFiles(): Promise<string[]> {
+    return [...(this.opts.startupFiles ?? [])];
   }
 }

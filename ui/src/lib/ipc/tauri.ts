@@ -5,9 +5,11 @@ import type { ScanReport } from "./bindings";
 import {
   toIpcError,
   type Backend,
+  type OpenedReport,
   type ParsedPlan,
   type ParseResult,
   type SaveFormat,
+  type Settings,
   type ScanCallbacks,
   type ScanMessage,
   type XmlSource,
@@ -52,12 +54,40 @@ export class TauriBackend implements Backend {
     }
   }
 
+  renderReport(report: ScanReport, format: SaveFormat): Promise<string> {
+    return call<string>("render_report", { report, format });
+  }
+
   async saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void> {
-    try {
-      await invoke<void>("save_report", { report, format, path });
-    } catch (e) {
-      throw toIpcError(e);
-    }
+    await call<void>("save_report", { report, format, path });
+  }
+
+  openXmlDialog(): Promise<OpenedReport | null> {
+    return call<OpenedReport | null>("open_xml_dialog", {});
+  }
+
+  saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null> {
+    return call<string | null>("save_report_dialog", { report, format });
+  }
+
+  getSettings(): Promise<Settings> {
+    return call<Settings>("get_settings", {});
+  }
+
+  setSettings(settings: Settings): Promise<Settings> {
+    return call<Settings>("set_settings", { settings });
+  }
+
+  startupFiles(): Promise<string[]> {
+    return call<string[]>("startup_files", {});
+  }
+}
+
+async function call<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
   }
 }
 
