@@ -36,7 +36,7 @@ struct Capture {
     name: String,
     /// The wrapped fingerprint nmap printed after "TCP/IP fingerprint:" (the last one, its normal output).
     printed_fp: String,
-    /// The "Aggressive OS guesses:" or "OS details:" line, without its label.
+    /// The "Aggressive OS guesses:" or "OS details:" line.
     printed_matches: Option<String>,
     /// `<osfingerprint fingerprint=..>`, unescaped.
     xml_fp: String,
@@ -62,11 +62,10 @@ fn load_capture_from(dir: &Path, name: &str) -> Capture {
         .take_while(|l| l.starts_with("OS:"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let printed_matches = lines.iter().find_map(|l| {
-        l.strip_prefix("Aggressive OS guesses: ")
-            .or_else(|| l.strip_prefix("OS details: "))
-            .map(str::to_owned)
-    });
+    let printed_matches = lines
+        .iter()
+        .find(|l| l.starts_with("Aggressive OS guesses: ") || l.starts_with("OS details: "))
+        .map(|l| l.to_string());
     let xml = std::fs::read_to_string(dir.join(format!("{name}.xml"))).unwrap();
     let mut reader = quick_xml::Reader::from_str(&xml);
     let mut xml_fp = String::new();
@@ -175,8 +174,13 @@ fn check_capture(db: &OsDb, c: &Capture) {
         "{}: matches (name, accuracy, line)",
         c.name
     );
-    if let Some(text) = &c.printed_matches {
-        assert_eq!(&printed_list(&g), text, "{}: normal-output list", c.name);
+    if let Some(line) = &c.printed_matches {
+        assert_eq!(
+            g.normal_output_line(true).as_ref(),
+            Some(line),
+            "{}: normal-output line",
+            c.name
+        );
     }
     // Classes and CPEs, as the report model carries them.
     let model = g.to_model();
@@ -548,4 +552,37 @@ fn small_database_scores_by_hand() {
     let g = guess(&db, &exact);
     assert!(g.perfect && g.printed(false));
     assert_eq!(printed_list(&g), "Beta (100%)");
+}
+
+/// Crafted databases (tests/fixtures/os/rules, made by gen.py from Portolan's own weights) pin down the
+/// listing rules: the 0.85 floor, the 0.10 spread below the best guess, prefix matching of listed
+/// alternatives, one entry per name, ten at most with ties in database order, nothing printed without
+/// --osscan-guess unless perfect, and perfect matches alone under "OS details".
+#[test]
+fn crafted_databases_list_like_nmap() {
+    let dir = fixtures().join("rules");
+    for (name, osscan_guess) in [
+        ("threshold", true),
+        ("spread", true),
+        ("expr", true),
+        ("limit", true),
+        ("noguess", false),
+        ("perfect", false),
+    ] {
+        let db = OsDb::load(&dir.join(format!("{name}.os-db"))).unwrap();
+        let c = load_capture_from(&dir, name);
+        check_capture(&db, &c);
+        let fp = SubjectFingerprint::parse(&c.printed_fp).unwrap();
+        let g = guess(&db, &fp);
+        assert_eq!(
+            g.normal_output_line(osscan_guess),
+            c.printed_matches,
+            "{name}: printed or not"
+        );
+        let details = std::fs::read_to_string(dir.join(format!("{name}.txt")))
+            .unwrap()
+            .contains("\nOS details: ");
+        assert_eq!(g.perfect, details, "{name}: perfect");
+        assert!(!c.xml_matches.is_empty(), "{name}: nmap listed matches");
+    }
 }

@@ -521,6 +521,7 @@ mod tests {
     fn expressions() {
         let e = Expr::parse("0-5|>FF|<3|Z|").unwrap();
         assert_eq!(e.alts.len(), 5);
+        assert_eq!(e.to_string(), "0-5|>FF|<3|Z|");
         // The empty alternative of a list matches anything.
         for yes in ["0", "5", "100", "2", "Z", "", "6", "G"] {
             assert!(e.matches(yes), "{yes}");
@@ -537,7 +538,6 @@ mod tests {
         );
         let empty = Expr::parse("").unwrap();
         assert!(empty.matches("") && !empty.matches("M5B4"));
-        assert_eq!(e.to_string(), "0-5|>FF|<3|Z|");
         assert!(Expr::parse("5-1").is_err());
         assert!(Expr::parse("A-Q").is_err());
         assert!(Expr::parse(">x").is_err());

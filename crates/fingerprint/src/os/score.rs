@@ -158,6 +158,32 @@ impl OsGuess<'_> {
         !self.matches.is_empty() && (self.perfect || osscan_guess)
     }
 
+    /// Nmap's normal-output line for these matches: `OS details: A, B` for perfect matches,
+    /// `Aggressive OS guesses: A (96%), B (95%)` for guesses; `None` when Nmap prints neither
+    /// (see [`OsGuess::printed`]).
+    pub fn normal_output_line(&self, osscan_guess: bool) -> Option<String> {
+        if !self.printed(osscan_guess) {
+            return None;
+        }
+        let items: Vec<String> = self
+            .matches
+            .iter()
+            .map(|s| {
+                if self.perfect {
+                    s.reference.name.clone()
+                } else {
+                    format!("{} ({}%)", s.reference.name, s.points.percent())
+                }
+            })
+            .collect();
+        let label = if self.perfect {
+            "OS details"
+        } else {
+            "Aggressive OS guesses"
+        };
+        Some(format!("{label}: {}", items.join(", ")))
+    }
+
     /// The matches in the report model (the XML `<osmatch>`/`<osclass>` list, which Nmap writes whether
     /// or not the guesses are printed).
     pub fn to_model(&self) -> Vec<OsMatch> {
