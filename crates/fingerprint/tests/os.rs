@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use portolan_fingerprint::os::{OsDb, OsDbError, OsDbProblem, SubjectFingerprint, guess};
+use portolan_fingerprint::os::{
+    OsDb, OsDbError, OsDbProblem, SubjectFingerprint, TEST_ORDER, guess,
+};
 
 const NMAP_OS_DB: &str = "/usr/share/nmap/nmap-os-db";
 
@@ -154,6 +156,22 @@ fn check_capture(db: &OsDb, c: &Capture) {
         c.name
     );
     assert_eq!(fp.to_nmap_text(), c.xml_fp, "{}: XML fingerprint", c.name);
+    // Nmap printed tests and attributes in the order TEST_ORDER records, and only known ones.
+    let mut sorted = fp.clone();
+    sorted.sort_canonical();
+    assert_eq!(sorted, fp, "{}: canonical order", c.name);
+    for t in &fp.tests {
+        let (_, attrs) = TEST_ORDER
+            .iter()
+            .find(|(n, _)| *n == t.name)
+            .expect("known test");
+        assert!(
+            t.attrs.iter().all(|(a, _)| attrs.contains(&a.as_str())),
+            "{}: {}",
+            c.name,
+            t
+        );
+    }
     // The unwrapped form reads back to the same fingerprint.
     assert_eq!(SubjectFingerprint::parse(&fp.to_lines_text()).unwrap(), fp);
 
@@ -585,4 +603,74 @@ fn crafted_databases_list_like_nmap() {
         assert_eq!(g.perfect, details, "{name}: perfect");
         assert!(!c.xml_matches.is_empty(), "{name}: nmap listed matches");
     }
+}
+
+/// Garbled databases and fingerprints are errors or parse, never panics; whatever parses scores.
+#[test]
+fn garbled_input_never_panics() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet: Vec<char> = "()|%=-<>#\n \tMatchPointsFingerprintClassCPE:/0123456789ABCDEFZ+é"
+        .chars()
+        .collect();
+    let fp_text = load_capture("linux-plain").printed_fp;
+    let builtin = OsDb::builtin();
+    let (mut db_ok, mut db_err, mut fp_ok, mut fp_err) = (0, 0, 0, 0);
+    for round in 0..3000 {
+        let base = if round % 2 == 0 {
+            portolan_fingerprint::os::db::BUILTIN_TEXT
+        } else {
+            fp_text.as_str()
+        };
+        let mut chars: Vec<char> = base.chars().collect();
+        for _ in 0..1 + next() % 6 {
+            if chars.is_empty() {
+                break;
+            }
+            let at = (next() % chars.len() as u64) as usize;
+            match next() % 4 {
+                0 => {
+                    chars.remove(at);
+                }
+                1 => chars.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]),
+                2 => chars.truncate(at),
+                _ => chars[at] = alphabet[(next() % alphabet.len() as u64) as usize],
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        match OsDb::parse(&text, "garbled") {
+            Ok(db) => {
+                db_ok += 1;
+                if let Ok(fp) = SubjectFingerprint::parse(&fp_text) {
+                    let _ = guess(&db, &fp).to_model();
+                }
+            }
+            Err(e) => {
+                db_err += 1;
+                assert!(e.to_string().starts_with("garbled line "), "{e}");
+            }
+        }
+        match SubjectFingerprint::parse(&text) {
+            Ok(fp) => {
+                fp_ok += 1;
+                let g = guess(builtin, &fp);
+                let _ = (
+                    g.normal_output_line(true),
+                    g.to_os_info(&fp),
+                    fp.to_nmap_text(),
+                );
+            }
+            Err(_) => fp_err += 1,
+        }
+    }
+    // Both outcomes happened, so the mutations exercised the parsers.
+    assert!(
+        db_ok > 0 && db_err > 0 && fp_ok > 0 && fp_err > 0,
+        "{db_ok} {db_err} {fp_ok} {fp_err}"
+    );
 }

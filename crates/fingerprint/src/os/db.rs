@@ -157,16 +157,15 @@ impl RefFingerprint {
 /// Points per test attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MatchPoints {
-    weights: HashMap<(String, String), u32>,
+    /// test -> attribute -> weight (nested so lookups borrow `&str`, no allocation per attribute scored).
+    weights: HashMap<String, HashMap<String, u32>>,
     /// Test names in file order.
     tests: Vec<String>,
 }
 
 impl MatchPoints {
     pub fn weight(&self, test: &str, attr: &str) -> Option<u32> {
-        self.weights
-            .get(&(test.to_owned(), attr.to_owned()))
-            .copied()
+        self.weights.get(test)?.get(attr).copied()
     }
     /// Whether the test is scored at all (`SCAN` is not).
     pub fn has_test(&self, test: &str) -> bool {
@@ -442,7 +441,10 @@ impl Parser {
                     attr: attr.clone(),
                     value: value.clone(),
                 })?;
-            mp.weights.insert((test.name.clone(), attr.clone()), w);
+            mp.weights
+                .entry(test.name.clone())
+                .or_default()
+                .insert(attr.clone(), w);
         }
         mp.tests.push(test.name);
         Ok(())

@@ -15,6 +15,41 @@ pub const WRAP_WIDTH: usize = 72;
 /// The prefix of every wrapped line.
 pub const WRAP_PREFIX: &str = "OS:";
 
+/// Test lines in the order Nmap prints them, each with its attributes in printed order (the Nmap book's
+/// description of the subject format, confirmed on Nmap 7.93's output). `SCAN` is the scan-conditions
+/// line; it is printed but not scored.
+pub const TEST_ORDER: [(&str, &[&str]); 14] = [
+    (
+        "SCAN",
+        &[
+            "V", "E", "D", "OT", "CT", "CU", "PV", "DS", "DC", "G", "M", "TM", "P",
+        ],
+    ),
+    ("SEQ", &["SP", "GCD", "ISR", "TI", "CI", "II", "SS", "TS"]),
+    ("OPS", &["O1", "O2", "O3", "O4", "O5", "O6"]),
+    ("WIN", &["W1", "W2", "W3", "W4", "W5", "W6"]),
+    ("ECN", &["R", "DF", "T", "TG", "W", "O", "CC", "Q"]),
+    ("T1", &["R", "DF", "T", "TG", "S", "A", "F", "RD", "Q"]),
+    ("T2", T_ATTRS),
+    ("T3", T_ATTRS),
+    ("T4", T_ATTRS),
+    ("T5", T_ATTRS),
+    ("T6", T_ATTRS),
+    ("T7", T_ATTRS),
+    (
+        "U1",
+        &[
+            "R", "DF", "T", "TG", "IPL", "UN", "RIPL", "RID", "RIPCK", "RUCK", "RUD",
+        ],
+    ),
+    ("IE", &["R", "DFI", "T", "TG", "CD"]),
+];
+const T_ATTRS: &[&str] = &["R", "DF", "T", "TG", "W", "S", "A", "F", "O", "RD", "Q"];
+
+fn rank_of(order: &[&str], name: &str) -> usize {
+    order.iter().position(|n| *n == name).unwrap_or(order.len())
+}
+
 /// One test line: `NAME(ATTR=VALUE%ATTR=VALUE...)`, attributes in their printed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Test {
@@ -28,6 +63,16 @@ impl Test {
             name: name.into(),
             attrs: Vec::new(),
         }
+    }
+
+    /// Adds or replaces attribute `attr`, keeping its place when replaced.
+    pub fn set(&mut self, attr: &str, value: impl Into<String>) -> &mut Test {
+        let value = value.into();
+        match self.attrs.iter_mut().find(|(a, _)| a == attr) {
+            Some((_, v)) => *v = value,
+            None => self.attrs.push((attr.to_owned(), value)),
+        }
+        self
     }
 
     /// The value of attribute `attr`, if the test has it.
@@ -98,6 +143,31 @@ impl SubjectFingerprint {
             return Err(FingerprintError::Empty);
         }
         Ok(SubjectFingerprint { tests })
+    }
+
+    /// The test named `name`, created (at the end) when missing: for building a fingerprint from probe
+    /// results, then [`SubjectFingerprint::sort_canonical`].
+    pub fn test_mut(&mut self, name: &str) -> &mut Test {
+        let i = match self.tests.iter().position(|t| t.name == name) {
+            Some(i) => i,
+            None => {
+                self.tests.push(Test::new(name));
+                self.tests.len() - 1
+            }
+        };
+        &mut self.tests[i]
+    }
+
+    /// Puts tests and attributes in Nmap's printing order ([`TEST_ORDER`]); names Nmap does not print
+    /// keep their relative order after the known ones.
+    pub fn sort_canonical(&mut self) {
+        let names: Vec<&str> = TEST_ORDER.iter().map(|(n, _)| *n).collect();
+        self.tests.sort_by_key(|t| rank_of(&names, &t.name));
+        for t in &mut self.tests {
+            if let Some((_, order)) = TEST_ORDER.iter().find(|(n, _)| *n == t.name) {
+                t.attrs.sort_by_key(|(a, _)| rank_of(order, a));
+            }
+        }
     }
 
     /// The first test named `name`.
@@ -227,6 +297,21 @@ mod tests {
         assert_eq!(
             SubjectFingerprint::parse(&wrapped).unwrap_err(),
             FingerprintError::DuplicateTest { test: "A".into() }
+        );
+    }
+
+    #[test]
+    fn built_then_sorted_like_nmap() {
+        let mut fp = SubjectFingerprint::default();
+        fp.test_mut("IE").set("CD", "S").set("R", "Y");
+        fp.test_mut("T2").set("R", "N");
+        fp.test_mut("SEQ").set("TS", "U").set("SP", "101");
+        fp.test_mut("SCAN").set("P", "x").set("V", "7.93");
+        fp.test_mut("SEQ").set("SP", "102");
+        fp.sort_canonical();
+        assert_eq!(
+            fp.to_flat_text(),
+            "SCAN(V=7.93%P=x)SEQ(SP=102%TS=U)T2(R=N)IE(R=Y%CD=S)"
         );
     }
 

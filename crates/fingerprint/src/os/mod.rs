@@ -9,7 +9,7 @@ pub mod score;
 pub use db::{
     Alt, Expr, MatchPoints, OsClassLine, OsDb, OsDbError, OsDbProblem, RefFingerprint, RefTest,
 };
-pub use fingerprint::{FingerprintError, SubjectFingerprint, Test};
+pub use fingerprint::{FingerprintError, SubjectFingerprint, TEST_ORDER, Test};
 pub use score::{
     GUESS_SPREAD, GUESS_THRESHOLD, MAX_LISTED, OsGuess, Points, Scored, guess, rank, score,
 };
