@@ -51,6 +51,11 @@ async fn parse_only_answers_plans_and_usage_errors() {
     let ok = helper::parse_plan(&bin(), &args("-T4 -F 127.0.0.1")).await.expect("valid command");
     assert_eq!(ok.command_line, args("-F -T4 127.0.0.1"));
     assert_eq!(ok.plan.targets, vec!["127.0.0.1".to_owned()]);
+    assert!(ok.blocked.is_none() && ok.notices.is_empty(), "{ok:?}");
+    let udp = helper::parse_plan(&bin(), &args("--unprivileged -sU -p 53 127.0.0.1")).await.expect("valid command");
+    assert!(udp.blocked.as_deref().is_some_and(|b| b.contains("-sU needs raw-packet privileges")), "{udp:?}");
+    let syn = helper::parse_plan(&bin(), &args("--unprivileged -sS -p 53 127.0.0.1")).await.expect("valid command");
+    assert!(syn.blocked.is_none() && syn.notices[0].contains("falling back to a connect scan"), "{syn:?}");
     let err = helper::parse_plan(&bin(), &args("-p 99999 127.0.0.1")).await.expect_err("bad port");
     assert_eq!(err.code, ErrorCode::Usage);
     assert!(err.message.contains("99999"), "{}", err.message);
@@ -149,5 +154,54 @@ async fn a_saved_xml_opens_and_saves_in_every_format() {
     assert_eq!(bad.code, ErrorCode::BadFile);
     let missing = files::open_xml(&XmlSource::Path { path: "/nonexistent/x.xml".into() }).expect_err("missing");
     assert!(missing.message.contains("/nonexistent/x.xml"));
+    drop(listener);
+}
+
+/// The helper processes this test process started, found through /proc (their parent is us).
+fn our_helpers() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        if rest.split_whitespace().nth(1) == Some(me.as_str()) && stat.contains("(portolan)") {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_helper_killed_from_outside_leaves_an_interrupted_scan_with_what_it_found() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let reg = Registry::new(bin());
+    let sink = Sink::default();
+    // The listener's port first (-r scans in order from the lowest), then a slow tail to kill it in.
+    let cmd = format!("-sT -Pn -r -p {port},{}-65535 --max-rate 50 127.0.0.1", port.saturating_add(1));
+    reg.start(&args(&cmd), sink.push()).expect("start");
+    let t0 = Instant::now();
+    let has_open = |m: &[ScanMessage]| {
+        m.iter().any(|m| matches!(m, ScanMessage::Event { event } if matches!(&event.body,
+            EventBody::Port { port: p, state: PortState::Open, .. } if *p == port)))
+    };
+    while !has_open(&sink.messages()) && t0.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(has_open(&sink.messages()), "the open port was never streamed");
+    let pids = our_helpers();
+    assert_eq!(pids.len(), 1, "one helper running: {pids:?}");
+    let st = std::process::Command::new("kill").args(["-KILL", &pids[0].to_string()]).status().expect("kill");
+    assert!(st.success());
+    let msgs = sink.wait_exit(Duration::from_secs(10)).await;
+    let Some(ScanMessage::Exit { exit }) = msgs.last() else { unreachable!() };
+    assert!(exit.interrupted, "{exit:?}");
+    assert_eq!(exit.signal, Some(9));
+    assert!(has_open(&msgs), "what was found before the kill is kept");
+    assert!(!msgs.iter().any(|m| matches!(m, ScanMessage::Event { event } if matches!(event.body, EventBody::Finished { .. }))));
+    assert_eq!(reg.running(), 0);
     drop(listener);
 }
