@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some(i) => text[i..]
             .lines()
             .skip(1)
-            .take_while(|l| l.starts_with("OS:"))
+            .take_while(|l| !l.trim().is_empty())
             .collect::<Vec<_>>()
             .join("\n"),
         None => text,
@@ -57,19 +57,9 @@ fn main() -> ExitCode {
         );
     }
     let g = guess(&db, &fp);
-    let list: Vec<String> = g
-        .matches
-        .iter()
-        .map(|s| format!("{} ({}%)", s.reference.name, s.points.percent()))
-        .collect();
-    println!(
-        "{}: {}",
-        if g.perfect {
-            "OS details"
-        } else {
-            "Aggressive OS guesses"
-        },
-        list.join(", ")
-    );
+    match g.normal_output_line(true) {
+        Some(line) => println!("{line}"),
+        None => println!("(no match listed)"),
+    }
     ExitCode::SUCCESS
 }

@@ -59,14 +59,19 @@ fn load_capture_from(dir: &Path, name: &str) -> Capture {
         .iter()
         .rposition(|l| *l == "TCP/IP fingerprint:")
         .expect("a printed fingerprint");
+    // Wrapped `OS:` lines normally; one test per line when Nmap found too many matches.
     let printed_fp: String = lines[start + 1..]
         .iter()
-        .take_while(|l| l.starts_with("OS:"))
+        .take_while(|l| !l.trim().is_empty())
         .map(|l| format!("{l}\n"))
         .collect();
     let printed_matches = lines
         .iter()
-        .find(|l| l.starts_with("Aggressive OS guesses: ") || l.starts_with("OS details: "))
+        .find(|l| {
+            l.starts_with("Aggressive OS guesses: ")
+                || l.starts_with("OS details: ")
+                || l.starts_with("Too many fingerprints match")
+        })
         .map(|l| l.to_string());
     let xml = std::fs::read_to_string(dir.join(format!("{name}.xml"))).unwrap();
     let mut reader = quick_xml::Reader::from_str(&xml);
@@ -148,14 +153,21 @@ fn printed_list(g: &portolan_fingerprint::os::OsGuess<'_>) -> String {
 /// Everything this crate can say about a capture, checked against what nmap printed and wrote.
 fn check_capture(db: &OsDb, c: &Capture) {
     let fp = SubjectFingerprint::parse(&c.printed_fp).unwrap();
-    // The printer reproduces nmap's wrapped text byte for byte, in both outputs.
+    // The printer reproduces nmap's text byte for byte, in both outputs: wrapped when G=Y, else one
+    // test per line.
     assert_eq!(
-        fp.to_nmap_text(),
+        fp.printed_text(),
         c.printed_fp,
         "{}: printed fingerprint",
         c.name
     );
-    assert_eq!(fp.to_nmap_text(), c.xml_fp, "{}: XML fingerprint", c.name);
+    assert_eq!(fp.printed_text(), c.xml_fp, "{}: XML fingerprint", c.name);
+    assert_eq!(
+        c.printed_fp.starts_with("OS:"),
+        c.printed_fp.contains("%G=Y%"),
+        "{}",
+        c.name
+    );
     // Nmap printed tests and attributes in the order TEST_ORDER records, and only known ones.
     let mut sorted = fp.clone();
     sorted.sort_canonical();
@@ -286,6 +298,24 @@ fn lab_captures_score_like_nmap() {
 }
 
 const CAPTURES: [&str; 3] = ["linux-default", "linux-nots", "linux-plain"];
+
+/// Captures under non-ideal conditions (G=N): no open port (702 perfect matches in nmap-os-db: "too
+/// many"), and ICMP and UDP dropped by the target (U1(R=N), IE(R=N)).
+#[test]
+fn non_ideal_captures_score_like_nmap() {
+    let Some(db) = nmap_db() else { return };
+    for name in ["linux-closed", "linux-noicmp"] {
+        let c = load_capture(name);
+        assert!(
+            !c.printed_fp.starts_with("OS:"),
+            "{name}: unwrapped when G=N"
+        );
+        check_capture(&db, &c);
+    }
+    let closed = SubjectFingerprint::parse(&load_capture("linux-closed").printed_fp).unwrap();
+    let g = guess(&db, &closed);
+    assert!(g.perfect && g.too_many && g.matches.is_empty());
+}
 
 /// The sysctls of each lab personality (set in the target namespace only; all are per-namespace).
 const PERSONALITIES: [(&str, &[&str]); 3] = [
@@ -586,6 +616,9 @@ fn crafted_databases_list_like_nmap() {
         ("limit", true),
         ("noguess", false),
         ("perfect", false),
+        ("perfect36", false),
+        ("perfect37", false),
+        ("perfectdup", false),
     ] {
         let db = OsDb::load(&dir.join(format!("{name}.os-db"))).unwrap();
         let c = load_capture_from(&dir, name);
@@ -600,8 +633,13 @@ fn crafted_databases_list_like_nmap() {
         let details = std::fs::read_to_string(dir.join(format!("{name}.txt")))
             .unwrap()
             .contains("\nOS details: ");
-        assert_eq!(g.perfect, details, "{name}: perfect");
-        assert!(!c.xml_matches.is_empty(), "{name}: nmap listed matches");
+        assert_eq!(g.perfect && !g.too_many, details, "{name}: perfect");
+        assert_eq!(g.too_many, name == "perfect37", "{name}: too many");
+        assert_eq!(
+            c.xml_matches.is_empty(),
+            name == "perfect37",
+            "{name}: nmap listed matches"
+        );
     }
 }
 

@@ -185,7 +185,19 @@ impl SubjectFingerprint {
         self.tests.iter().map(|t| format!("{t}\n")).collect()
     }
 
-    /// Nmap's printed form: `OS:` lines of at most [`WRAP_WIDTH`] characters each, every line ending in
+    /// The form Nmap prints in normal output and XML: wrapped ([`Self::to_nmap_text`]) when the SCAN
+    /// line says conditions were good (`G=Y`), one test per line otherwise (measured: every G=N run —
+    /// no open port, no UDP/ICMP answer, too many perfect matches — printed the unwrapped form).
+    pub fn printed_text(&self) -> String {
+        let good = self.test("SCAN").and_then(|t| t.get("G")) == Some("Y");
+        if good {
+            self.to_nmap_text()
+        } else {
+            self.to_lines_text()
+        }
+    }
+
+    /// Nmap's wrapped form: `OS:` lines of at most [`WRAP_WIDTH`] characters each, every line ending in
     /// a newline (also the last: the text of XML's `<osfingerprint fingerprint=..>`).
     pub fn to_nmap_text(&self) -> String {
         wrap(&self.to_flat_text())

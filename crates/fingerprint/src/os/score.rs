@@ -8,7 +8,7 @@
 //! accuracy, highest first, ties in database order; a name already listed is not listed again; a guess
 //! is listed only when its accuracy is at least [`GUESS_THRESHOLD`] and at most [`GUESS_SPREAD`] below
 //! the best one; at most [`MAX_LISTED`] are listed. Perfect matches, when there are any, are the whole
-//! answer.
+//! answer: up to [`MAX_PERFECT`] distinct names, and none at all ("too many") beyond that.
 
 use portolan_model::{OsClass, OsInfo, OsMatch};
 
@@ -20,7 +20,10 @@ pub const GUESS_THRESHOLD: f64 = 0.85;
 /// How far below the best guess a guess may be and still be listed (a difference of accuracies, not a
 /// ratio: measured with crafted databases, tests/fixtures/os/README.md).
 pub const GUESS_SPREAD: f64 = 0.10;
-/// Most matches Nmap lists.
+/// Most perfect matches (distinct names) Nmap lists; with more it says "Too many fingerprints match this
+/// host to give specific OS details" and lists none (measured: 36 listed, 37 refused).
+pub const MAX_PERFECT: usize = 36;
+/// Most guesses Nmap lists.
 pub const MAX_LISTED: usize = 10;
 
 /// Points of one reference against the subject.
@@ -117,21 +120,25 @@ fn listable_guess(p: Points, best: Points) -> bool {
 /// The outcome of matching one subject.
 #[derive(Debug, Clone)]
 pub struct OsGuess<'a> {
-    /// True when the listed matches are perfect ones (Nmap's "OS details:").
+    /// True when the best matches are perfect ones (Nmap's "OS details:").
     pub perfect: bool,
+    /// More than [`MAX_PERFECT`] distinct perfect matches: none is listed.
+    pub too_many: bool,
     /// Listed matches, best first.
     pub matches: Vec<Scored<'a>>,
 }
 
 /// Matches a subject the way Nmap lists results: perfect matches when there are any (distinct names, at
-/// most [`MAX_LISTED`]), else the best guesses at or above [`GUESS_THRESHOLD`].
+/// most [`MAX_PERFECT`], none when there are more), else the best guesses ([`GUESS_THRESHOLD`],
+/// [`GUESS_SPREAD`], at most [`MAX_LISTED`]).
 pub fn guess<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> OsGuess<'a> {
     let ranked = rank(db, subject);
     let best = ranked.first().map(|s| s.points);
     let perfect = best.is_some_and(Points::is_perfect);
     let mut matches: Vec<Scored<'a>> = Vec::new();
+    let limit = if perfect { MAX_PERFECT + 1 } else { MAX_LISTED };
     for s in ranked {
-        if matches.len() >= MAX_LISTED {
+        if matches.len() >= limit {
             break;
         }
         let keep = if perfect {
@@ -142,12 +149,21 @@ pub fn guess<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> OsGuess<'a> {
         if !keep {
             break;
         }
+        // Names repeat in nmap-os-db (one per measured variant); the best-ranked one stands for all.
         if matches.iter().any(|m| m.reference.name == s.reference.name) {
             continue;
         }
         matches.push(s);
     }
-    OsGuess { perfect, matches }
+    let too_many = perfect && matches.len() > MAX_PERFECT;
+    if too_many {
+        matches.clear();
+    }
+    OsGuess {
+        perfect,
+        too_many,
+        matches,
+    }
 }
 
 impl OsGuess<'_> {
@@ -155,7 +171,7 @@ impl OsGuess<'_> {
     /// Perfect matches are always printed. Guesses are printed with `--osscan-guess`/`--fuzzy`; without
     /// it Nmap 7.93 printed none even for a best guess of 96% (measured, see the fixtures' README).
     pub fn printed(&self, osscan_guess: bool) -> bool {
-        !self.matches.is_empty() && (self.perfect || osscan_guess)
+        self.too_many || (!self.matches.is_empty() && (self.perfect || osscan_guess))
     }
 
     /// Nmap's normal-output line for these matches: `OS details: A, B` for perfect matches,
@@ -164,6 +180,11 @@ impl OsGuess<'_> {
     pub fn normal_output_line(&self, osscan_guess: bool) -> Option<String> {
         if !self.printed(osscan_guess) {
             return None;
+        }
+        if self.too_many {
+            return Some(
+                "Too many fingerprints match this host to give specific OS details".to_owned(),
+            );
         }
         let items: Vec<String> = self
             .matches
