@@ -99,9 +99,16 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Ctrl-C mid-scan: exit 130, and the XML file holds what was found, valid and marked as an error.
+/// Ctrl-C (SIGINT) or SIGTERM (the desktop app's Cancel) mid-scan: exit 130, and the XML file holds what was
+/// found, valid and marked as an error.
 #[test]
 fn interrupted_scan_keeps_what_was_found() {
+    for sig in ["-INT", "-TERM"] {
+        interrupted_by(sig);
+    }
+}
+
+fn interrupted_by(sig: &str) {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("partial.xml");
     // Loopback only; the scan delay makes it last long enough to interrupt.
@@ -113,7 +120,7 @@ fn interrupted_scan_keeps_what_was_found() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1200));
-    let st = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let st = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
     assert!(st.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let status = loop {
@@ -122,11 +129,11 @@ fn interrupted_scan_keeps_what_was_found() {
         }
         if std::time::Instant::now() > deadline {
             child.kill().unwrap();
-            panic!("portolan did not stop after SIGINT");
+            panic!("portolan did not stop after {sig}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(130), "{sig}");
     let text = std::fs::read_to_string(&xml).unwrap();
     let report = portolan_report::xml_reader::read(&text).unwrap();
     let stats = report.run_stats.unwrap();

@@ -71,7 +71,20 @@ impl Stamper {
     }
 }
 
-/// Runs one scan to the end (or until Ctrl-C) and writes every requested output.
+/// Resolves when the process is asked to terminate (SIGTERM); never on platforms without it.
+async fn terminate() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut s) = signal(SignalKind::terminate()) {
+            s.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}
+
+/// Runs one scan to the end (or until Ctrl-C or SIGTERM) and writes every requested output.
 pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, SessionError> {
     let db = services_db(plan.datadir.as_deref())?;
     let techniques = portolan_engine::raw_scan::choose_techniques(&plan)?;
@@ -205,6 +218,9 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
 
     let mut interrupted = false;
     let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    // SIGTERM (the desktop app's Cancel, `kill`, a service manager) stops the scan the way Ctrl-C does: the
+    // outputs and the history get everything found so far.
+    let mut term = Box::pin(terminate());
     let result = loop {
         tokio::select! {
             ev = rx.recv() => match ev {
@@ -215,6 +231,10 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
                 }
             },
             _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                cancel.cancel();
+            }
+            _ = &mut term, if !interrupted => {
                 interrupted = true;
                 cancel.cancel();
             }
