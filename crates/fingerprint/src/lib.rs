@@ -1,7 +1,7 @@
 //! Portolan's databases and matchers: the services/ports table, the UDP scan payloads, the service
 //! probes of version detection (`-sV`) with their matcher; later OS fingerprints and MAC vendor
-//! prefixes. Each database is read from Nmap's file format, so the same parser serves Portolan's own files (in `data/`, embedded at build time) and, when the user
-//! opts in with `--datadir`, Nmap's.
+//! prefixes. Each database is read from Nmap's file format, so the same parser serves Portolan's own
+//! files (in `data/`, embedded at build time) and, when the user opts in with `--datadir`, Nmap's.
 //!
 //! Invariants:
 //! - No network I/O. The only I/O is reading a database file the caller names (`load`, `load_from_datadir`);

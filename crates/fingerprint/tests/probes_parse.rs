@@ -1,11 +1,17 @@
 //! The probes-file parser on small hand-written files: what each directive produces, and errors that
 //! name the line and column of what is wrong.
+#![allow(clippy::unwrap_used)]
 
 use portolan_fingerprint::probes::{ProbeDb, ProbeError, ProbeProblem, ProbeProtocol};
 
 fn err(text: &str) -> (usize, usize, ProbeProblem) {
     match ProbeDb::parse(text, "test-probes") {
-        Err(ProbeError::Syntax { source_name, line, column, problem }) => {
+        Err(ProbeError::Syntax {
+            source_name,
+            line,
+            column,
+            problem,
+        }) => {
             assert_eq!(source_name, "test-probes");
             (line, column, problem)
         }
@@ -33,9 +39,14 @@ fn directives_are_read() {
     assert_eq!(db.probes().len(), 3);
     assert!(db.is_excluded(ProbeProtocol::Tcp, 53) && db.is_excluded(ProbeProtocol::Udp, 53));
     assert!(db.is_excluded(ProbeProtocol::Tcp, 9105) && !db.is_excluded(ProbeProtocol::Udp, 9105));
-    assert!(db.is_excluded(ProbeProtocol::Udp, 30000) && !db.is_excluded(ProbeProtocol::Tcp, 30000));
+    assert!(
+        db.is_excluded(ProbeProtocol::Udp, 30000) && !db.is_excluded(ProbeProtocol::Tcp, 30000)
+    );
     let null = &db.probes()[0];
-    assert_eq!((null.total_wait_ms, null.tcpwrapped_ms), (Some(6000), Some(3000)));
+    assert_eq!(
+        (null.total_wait_ms, null.tcpwrapped_ms),
+        (Some(6000), Some(3000))
+    );
     assert_eq!(null.matches.len(), 2);
     assert!(!null.matches[0].soft && null.matches[1].soft && null.matches[1].caseless);
     let odd = &db.probes()[1];
@@ -47,7 +58,9 @@ fn directives_are_read() {
     assert!(odd.ssl_port_listed(443) && !odd.port_listed(443));
     assert_eq!(odd.fallback, vec!["Later".to_string()]);
 
-    let m = db.match_response(null, b"220 Zork FTP 1.2.3\r\n", None).unwrap();
+    let m = db
+        .match_response(null, b"220 Zork FTP 1.2.3\r\n", None)
+        .unwrap();
     assert_eq!((m.service.as_str(), m.soft), ("ftp", false));
     assert_eq!(m.product.as_deref(), Some("Zork ftpd"));
     assert_eq!(m.version.as_deref(), Some("1.2.3"));
@@ -64,38 +77,95 @@ fn patterns_work_on_bytes_not_utf8() {
     text.extend_from_slice(b"match dot m|^a.b|s p/dotall/\n");
     let db = ProbeDb::parse_bytes(&text, "t").unwrap();
     let null = &db.probes()[0];
-    let m = db.match_response(null, b"\0\xff\x81\x82\xe9", None).unwrap();
+    let m = db
+        .match_response(null, b"\0\xff\x81\x82\xe9", None)
+        .unwrap();
     assert_eq!(m.version.as_deref(), Some("33154"));
     assert_eq!(m.info, None); // no printable byte in the group: the field is empty, so absent
     assert!(db.match_response(null, b"\0\xff\x7f\xe9", None).is_none());
-    assert_eq!(db.match_response(null, b"a\nb", None).unwrap().product.as_deref(), Some("dotall"));
+    assert_eq!(
+        db.match_response(null, b"a\nb", None)
+            .unwrap()
+            .product
+            .as_deref(),
+        Some("dotall")
+    );
 }
 
 #[test]
 fn errors_name_line_and_column() {
     // Columns are 1-based byte offsets in the line.
-    let cases: &[(&str, usize, usize, fn(&ProbeProblem) -> bool)] = &[
-        ("Frobnicate 1\n", 4, 1, |p| matches!(p, ProbeProblem::UnknownDirective(d) if d == "Frobnicate")),
-        ("match x m|a|\n", 1, 1, |p| matches!(p, ProbeProblem::OutsideProbe(_))),
-        ("Probe TCP NULL q||\nProbe SCTP X q||\n", 2, 7, |p| matches!(p, ProbeProblem::BadProtocol(_))),
-        ("Probe TCP NULL q||\nProbe TCP NULL q||\n", 2, 1, |p| matches!(p, ProbeProblem::DuplicateProbe(_))),
-        ("Probe TCP X q|abc\n", 1, 14, |p| matches!(p, ProbeProblem::Unterminated(_))),
-        ("Probe TCP X q|a\\xZZ|\n", 1, 16, |p| matches!(p, ProbeProblem::BadEscape(_))),
-        ("Probe TCP X |a|\n", 1, 13, |p| matches!(p, ProbeProblem::Expected(_))),
-        ("match ftp m|^220 (unclosed| p/x/\n", 4, 27, |p| matches!(p, ProbeProblem::Regex(_))),
-        ("match ftp m|^220|x\n", 4, 18, |p| matches!(p, ProbeProblem::UnknownFlag('x'))),
-        ("match ftp m|^220| q/x/\n", 4, 19, |p| matches!(p, ProbeProblem::UnknownField(_))),
-        ("match ftp m|^220 (\\d)| v/$2/\n", 4, 26, |p| matches!(p, ProbeProblem::NoSuchGroup(2))),
-        ("match ftp m|^220 (\\d)| v/$P(x)/\n", 4, 29, |p| matches!(p, ProbeProblem::BadTemplate(_))),
-        ("match ftp m|^220| p/a/ p/b/\n", 4, 24, |p| matches!(p, ProbeProblem::DuplicateField('p'))),
-        ("match ftp m|^220| p/a\n", 4, 20, |p| matches!(p, ProbeProblem::Unterminated(_))),
-        ("ports 1,2,70000\n", 4, 11, |p| matches!(p, ProbeProblem::BadPort(_))),
-        ("ports 9-3\n", 4, 7, |p| matches!(p, ProbeProblem::BadPort(_))),
-        ("rarity 10\n", 4, 8, |p| matches!(p, ProbeProblem::BadRarity(_))),
-        ("totalwaitms 5s\n", 4, 13, |p| matches!(p, ProbeProblem::BadNumber(_))),
-        ("rarity 3\nrarity 4\n", 5, 8, |p| matches!(p, ProbeProblem::Duplicate("rarity"))),
-        ("fallback Nowhere\n", 4, 10, |p| matches!(p, ProbeProblem::UnknownFallback(n) if n == "Nowhere")),
-        ("Exclude T:1\n", 4, 1, |p| matches!(p, ProbeProblem::ExcludeAfterProbe)),
+    type Case = (&'static str, usize, usize, fn(&ProbeProblem) -> bool);
+    let cases: &[Case] = &[
+        (
+            "Frobnicate 1\n",
+            4,
+            1,
+            |p| matches!(p, ProbeProblem::UnknownDirective(d) if d == "Frobnicate"),
+        ),
+        ("match x m|a|\n", 1, 1, |p| {
+            matches!(p, ProbeProblem::OutsideProbe(_))
+        }),
+        ("Probe TCP NULL q||\nProbe SCTP X q||\n", 2, 7, |p| {
+            matches!(p, ProbeProblem::BadProtocol(_))
+        }),
+        ("Probe TCP NULL q||\nProbe TCP NULL q||\n", 2, 1, |p| {
+            matches!(p, ProbeProblem::DuplicateProbe(_))
+        }),
+        ("Probe TCP X q|abc\n", 1, 14, |p| {
+            matches!(p, ProbeProblem::Unterminated(_))
+        }),
+        ("Probe TCP X q|a\\xZZ|\n", 1, 16, |p| {
+            matches!(p, ProbeProblem::BadEscape(_))
+        }),
+        ("Probe TCP X |a|\n", 1, 13, |p| {
+            matches!(p, ProbeProblem::Expected(_))
+        }),
+        ("match ftp m|^220 (unclosed| p/x/\n", 4, 27, |p| {
+            matches!(p, ProbeProblem::Regex(_))
+        }),
+        ("match ftp m|^220|x\n", 4, 18, |p| {
+            matches!(p, ProbeProblem::UnknownFlag('x'))
+        }),
+        ("match ftp m|^220| q/x/\n", 4, 19, |p| {
+            matches!(p, ProbeProblem::UnknownField(_))
+        }),
+        ("match ftp m|^220 (\\d)| v/$2/\n", 4, 26, |p| {
+            matches!(p, ProbeProblem::NoSuchGroup(2))
+        }),
+        ("match ftp m|^220 (\\d)| v/$P(x)/\n", 4, 29, |p| {
+            matches!(p, ProbeProblem::BadTemplate(_))
+        }),
+        ("match ftp m|^220| p/a/ p/b/\n", 4, 24, |p| {
+            matches!(p, ProbeProblem::DuplicateField('p'))
+        }),
+        ("match ftp m|^220| p/a\n", 4, 20, |p| {
+            matches!(p, ProbeProblem::Unterminated(_))
+        }),
+        ("ports 1,2,70000\n", 4, 11, |p| {
+            matches!(p, ProbeProblem::BadPort(_))
+        }),
+        ("ports 9-3\n", 4, 7, |p| {
+            matches!(p, ProbeProblem::BadPort(_))
+        }),
+        ("rarity 10\n", 4, 8, |p| {
+            matches!(p, ProbeProblem::BadRarity(_))
+        }),
+        ("totalwaitms 5s\n", 4, 13, |p| {
+            matches!(p, ProbeProblem::BadNumber(_))
+        }),
+        ("rarity 3\nrarity 4\n", 5, 8, |p| {
+            matches!(p, ProbeProblem::Duplicate("rarity"))
+        }),
+        (
+            "fallback Nowhere\n",
+            4,
+            10,
+            |p| matches!(p, ProbeProblem::UnknownFallback(n) if n == "Nowhere"),
+        ),
+        ("Exclude T:1\n", 4, 1, |p| {
+            matches!(p, ProbeProblem::ExcludeAfterProbe)
+        }),
     ];
     for (body, line, column, check) in cases {
         // Cases are appended to HEAD (so their line is 4), except those that bring their own first
@@ -113,7 +183,10 @@ fn errors_name_line_and_column() {
     // The message names the source, the line and the column.
     let e = ProbeDb::parse("Probe TCP NULL q||\nmatch a m|(| p/x/\n", "my-file").unwrap_err();
     let msg = e.to_string();
-    assert!(msg.starts_with("my-file line 2 column 12: pattern does not compile"), "{msg}");
+    assert!(
+        msg.starts_with("my-file line 2 column 12: pattern does not compile"),
+        "{msg}"
+    );
 }
 
 #[test]

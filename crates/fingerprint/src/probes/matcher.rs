@@ -51,13 +51,37 @@ fn text(bytes: Vec<u8>) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A match reports at most one CPE per part (`a` application, `h` hardware, `o` operating system), the
+/// last one its line gives for that part, in the order a, h, o: that is what Nmap 7.93 reports for a
+/// line with two `o` names (checked by the OpenSSH case of `tests/probes_match.rs`). Each field holds
+/// what follows `cpe:/`; the name is reported whole.
+fn one_cpe_per_part(rendered: impl Iterator<Item = String>) -> Vec<String> {
+    let mut parts: [Option<String>; 3] = [None, None, None];
+    let mut other = Vec::new();
+    for c in rendered {
+        match c.as_bytes().first() {
+            Some(b'a') => parts[0] = Some(c),
+            Some(b'h') => parts[1] = Some(c),
+            Some(b'o') => parts[2] = Some(c),
+            _ => other.push(c),
+        }
+    }
+    parts
+        .into_iter()
+        .flatten()
+        .chain(other)
+        .map(|c| format!("cpe:/{c}"))
+        .collect()
+}
+
 impl MatchRule {
     /// Runs the pattern on `response`; on a hit, fills the version fields. A PCRE2 run-time error (a
     /// match or JIT stack limit hit by a pathological response) counts as no match.
     pub fn apply(&self, response: &[u8], probe_name: &str) -> Option<ServiceMatch> {
         let caps = self.regex.captures(response).ok()??;
         let group = |n: u8| caps.get(usize::from(n)).map_or(&b""[..], |m| m.as_bytes());
-        let field = |t: &Option<super::Template>| t.as_ref().and_then(|t| t.render(group)).and_then(text);
+        let field =
+            |t: &Option<super::Template>| t.as_ref().and_then(|t| t.render(group)).and_then(text);
         let t = &self.templates;
         Some(ServiceMatch {
             service: self.service.clone(),
@@ -68,14 +92,12 @@ impl MatchRule {
             hostname: field(&t.hostname),
             os_type: field(&t.os_type),
             device_type: field(&t.device_type),
-            // The field holds what follows `cpe:/`; the name is reported whole.
-            cpe: t
-                .cpe
-                .iter()
-                .filter_map(|c| c.render(group))
-                .filter_map(text)
-                .map(|c| format!("cpe:/{c}"))
-                .collect(),
+            cpe: one_cpe_per_part(
+                t.cpe
+                    .iter()
+                    .filter_map(|c| c.render(group))
+                    .filter_map(text),
+            ),
             matched_probe: probe_name.to_owned(),
             line: self.line,
         })
@@ -93,20 +115,20 @@ impl ProbeDb {
     /// unasked also arrives ahead of any reply. Each probe appears once.
     pub fn match_chain<'a>(&'a self, probe: &'a Probe) -> Vec<&'a Probe> {
         let mut chain: Vec<&'a Probe> = vec![probe];
-        for &id in &probe.fallback_ids {
-            if let Some(p) = self.probes.get(id) {
-                if !chain.iter().any(|c| std::ptr::eq(*c, p)) {
-                    chain.push(p);
-                }
+        for p in probe
+            .fallback_ids
+            .iter()
+            .filter_map(|&id| self.probes.get(id))
+        {
+            if !chain.iter().any(|c| std::ptr::eq(*c, p)) {
+                chain.push(p);
             }
         }
-        if probe.protocol == ProbeProtocol::Tcp {
-            if let Some(null) = self.probe(ProbeProtocol::Tcp, "NULL") {
-                if !chain.iter().any(|c| std::ptr::eq(*c, null)) {
-                    chain.push(null);
-                }
-            }
-        }
+        let null = self
+            .probe(ProbeProtocol::Tcp, "NULL")
+            .filter(|_| probe.protocol == ProbeProtocol::Tcp)
+            .filter(|null| !chain.iter().any(|c| std::ptr::eq(*c, *null)));
+        chain.extend(null);
         chain
     }
 
@@ -148,15 +170,22 @@ impl ProbeDb {
         intensity: u8,
     ) -> Vec<&Probe> {
         let candidates = || {
-            self.probes.iter().filter(move |p| p.protocol == protocol && !p.no_payload && !p.is_null())
+            self.probes
+                .iter()
+                .filter(move |p| p.protocol == protocol && !p.no_payload && !p.is_null())
         };
-        let listed = |p: &Probe| if ssl { p.ssl_port_listed(port) } else { p.port_listed(port) };
-        let mut out: Vec<&Probe> = Vec::new();
-        if protocol == ProbeProtocol::Tcp {
-            if let Some(null) = self.probe(ProbeProtocol::Tcp, "NULL") {
-                out.push(null);
+        let listed = |p: &Probe| {
+            if ssl {
+                p.ssl_port_listed(port)
+            } else {
+                p.port_listed(port)
             }
-        }
+        };
+        let mut out: Vec<&Probe> = Vec::new();
+        out.extend(
+            self.probe(ProbeProtocol::Tcp, "NULL")
+                .filter(|_| protocol == ProbeProtocol::Tcp),
+        );
         out.extend(candidates().filter(|p| listed(p)));
         out.extend(candidates().filter(|p| !listed(p) && p.effective_rarity() <= intensity));
         out
@@ -164,7 +193,11 @@ impl ProbeDb {
 
     /// All probes of `protocol` ordered by rarity (most common first), file order within a rarity.
     pub fn by_rarity(&self, protocol: ProbeProtocol) -> Vec<&Probe> {
-        let mut v: Vec<&Probe> = self.probes.iter().filter(|p| p.protocol == protocol).collect();
+        let mut v: Vec<&Probe> = self
+            .probes
+            .iter()
+            .filter(|p| p.protocol == protocol)
+            .collect();
         v.sort_by_key(|p| p.effective_rarity());
         v
     }

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub use matcher::ServiceMatch;
-pub use submit::{ServiceFingerprint, SF_LINE_WIDTH};
+pub use submit::{SF_LINE_WIDTH, ServiceFingerprint};
 pub use template::{Template, TemplatePiece};
 
 /// The text of Portolan's own probe database, as committed in `data/portolan-service-probes`.
@@ -213,7 +213,9 @@ pub enum ProbeProblem {
 impl fmt::Display for ProbeProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProbeProblem::UnknownDirective(d) => write!(f, "unknown directive '{}'", d.escape_debug()),
+            ProbeProblem::UnknownDirective(d) => {
+                write!(f, "unknown directive '{}'", d.escape_debug())
+            }
             ProbeProblem::OutsideProbe(d) => {
                 write!(f, "'{}' must follow a Probe directive", d.escape_debug())
             }
@@ -226,18 +228,33 @@ impl fmt::Display for ProbeProblem {
             }
             ProbeProblem::Expected(what) => write!(f, "expected {what}"),
             ProbeProblem::Unterminated(what) => {
-                write!(f, "{what} is not closed by its delimiter before the end of the line")
+                write!(
+                    f,
+                    "{what} is not closed by its delimiter before the end of the line"
+                )
             }
             ProbeProblem::BadEscape(e) => write!(f, "bad escape '{}'", e.escape_debug()),
             ProbeProblem::BadPort(p) => {
-                write!(f, "'{}' is not a port (0-65535) or port range", p.escape_debug())
+                write!(
+                    f,
+                    "'{}' is not a port (0-65535) or port range",
+                    p.escape_debug()
+                )
             }
             ProbeProblem::BadNumber(n) => write!(f, "'{}' is not a number", n.escape_debug()),
             ProbeProblem::BadRarity(n) => {
-                write!(f, "rarity '{}' is not a number from 1 to 9", n.escape_debug())
+                write!(
+                    f,
+                    "rarity '{}' is not a number from 1 to 9",
+                    n.escape_debug()
+                )
             }
             ProbeProblem::UnknownFlag(c) => {
-                write!(f, "unknown flag '{}' (patterns take s and i)", c.escape_debug())
+                write!(
+                    f,
+                    "unknown flag '{}' (patterns take s and i)",
+                    c.escape_debug()
+                )
             }
             ProbeProblem::UnknownField(s) => write!(
                 f,
@@ -253,7 +270,10 @@ impl fmt::Display for ProbeProblem {
             ProbeProblem::Regex(e) => write!(f, "pattern does not compile: {e}"),
             ProbeProblem::BadTemplate(e) => write!(f, "bad substitution: {e}"),
             ProbeProblem::NoSuchGroup(n) => {
-                write!(f, "${n} refers to a capture group the pattern does not have")
+                write!(
+                    f,
+                    "${n} refers to a capture group the pattern does not have"
+                )
             }
             ProbeProblem::UnknownFallback(n) => {
                 write!(f, "fallback probe '{}' does not exist", n.escape_debug())
@@ -306,13 +326,19 @@ impl ProbeDb {
             column: e.column,
             problem: e.problem,
         })?;
-        Ok(ProbeDb { source: source_name.to_owned(), exclude, probes })
+        Ok(ProbeDb {
+            source: source_name.to_owned(),
+            exclude,
+            probes,
+        })
     }
 
     /// Reads and parses the file at `path`.
     pub fn load(path: &Path) -> Result<ProbeDb, ProbeError> {
-        let text = std::fs::read(path)
-            .map_err(|error| ProbeError::Io { path: path.to_owned(), error })?;
+        let text = std::fs::read(path).map_err(|error| ProbeError::Io {
+            path: path.to_owned(),
+            error,
+        })?;
         ProbeDb::parse_bytes(&text, &path.display().to_string())
     }
 
@@ -324,7 +350,9 @@ impl ProbeDb {
                 return ProbeDb::load(&path);
             }
         }
-        Err(ProbeError::NotFound { dir: dir.to_owned() })
+        Err(ProbeError::NotFound {
+            dir: dir.to_owned(),
+        })
     }
 
     /// Portolan's own database (`data/portolan-service-probes`), parsed and compiled once, shared.
@@ -350,7 +378,9 @@ impl ProbeDb {
 
     /// The probe named `name` for `protocol`.
     pub fn probe(&self, protocol: ProbeProtocol, name: &str) -> Option<&Probe> {
-        self.probes.iter().find(|p| p.protocol == protocol && p.name == name)
+        self.probes
+            .iter()
+            .find(|p| p.protocol == protocol && p.name == name)
     }
 
     /// The `Exclude` directive's ranges.
@@ -361,14 +391,19 @@ impl ProbeDb {
     /// Whether `Exclude` keeps version detection away from this port (unless the user asks for all
     /// ports, Nmap's `--allports`).
     pub fn is_excluded(&self, protocol: ProbeProtocol, port: u16) -> bool {
-        self.exclude.iter().any(|r| {
-            r.protocol.is_none_or(|p| p == protocol) && r.low <= port && port <= r.high
-        })
+        self.exclude
+            .iter()
+            .any(|r| r.protocol.is_none_or(|p| p == protocol) && r.low <= port && port <= r.high)
     }
 
     /// Number of `match` and `softmatch` lines.
     pub fn match_counts(&self) -> (usize, usize) {
-        let soft = self.probes.iter().flat_map(|p| &p.matches).filter(|m| m.soft).count();
+        let soft = self
+            .probes
+            .iter()
+            .flat_map(|p| &p.matches)
+            .filter(|m| m.soft)
+            .count();
         let all: usize = self.probes.iter().map(|p| p.matches.len()).sum();
         (all - soft, soft)
     }

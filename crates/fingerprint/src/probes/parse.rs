@@ -2,9 +2,7 @@
 //! reported is a 1-based byte offset in its line.
 
 use super::template::{self, Template};
-use super::{
-    ExcludeRange, MatchRule, Probe, ProbeProblem, ProbeProtocol, VersionTemplates,
-};
+use super::{ExcludeRange, MatchRule, Probe, ProbeProblem, ProbeProtocol, VersionTemplates};
 
 pub(super) struct ParseError {
     pub line: usize,
@@ -23,7 +21,11 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     fn err(&self, at: usize, problem: ProbeProblem) -> ParseError {
-        ParseError { line: self.number, column: at + 1, problem }
+        ParseError {
+            line: self.number,
+            column: at + 1,
+            problem,
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -60,7 +62,10 @@ impl<'a> Line<'a> {
         if self.at_end() {
             Ok(())
         } else {
-            Err(self.err(self.pos, ProbeProblem::TrailingText(lossy(&self.bytes[self.pos..]))))
+            Err(self.err(
+                self.pos,
+                ProbeProblem::TrailingText(lossy(&self.bytes[self.pos..])),
+            ))
         }
     }
 
@@ -91,7 +96,11 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
 
     for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let mut line = Line { bytes: raw, pos: 0, number: i + 1 };
+        let mut line = Line {
+            bytes: raw,
+            pos: 0,
+            number: i + 1,
+        };
         line.skip_ws();
         if line.at_end() || raw[line.pos] == b'#' {
             continue;
@@ -111,7 +120,10 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
             }
             b"Probe" => {
                 let probe = parse_probe(&mut line)?;
-                if probes.iter().any(|p| p.protocol == probe.protocol && p.name == probe.name) {
+                if probes
+                    .iter()
+                    .any(|p| p.protocol == probe.protocol && p.name == probe.name)
+                {
                     return Err(line.err(at, ProbeProblem::DuplicateProbe(probe.name)));
                 }
                 probes.push(probe);
@@ -130,7 +142,11 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
                     b"ports" | b"sslports" => {
                         let ssl = directive == b"sslports";
                         let what = if ssl { "sslports" } else { "ports" };
-                        let target = if ssl { &mut probe.ssl_ports } else { &mut probe.ports };
+                        let target = if ssl {
+                            &mut probe.ssl_ports
+                        } else {
+                            &mut probe.ports
+                        };
                         if !target.is_empty() {
                             return Err(line.err(at, ProbeProblem::Duplicate(what)));
                         }
@@ -143,7 +159,11 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
                         let what = if total { "totalwaitms" } else { "tcpwrappedms" };
                         let (at, n) = line.required_word("milliseconds")?;
                         let ms = parse_num::<u32>(&line, at, n)?;
-                        let slot = if total { &mut probe.total_wait_ms } else { &mut probe.tcpwrapped_ms };
+                        let slot = if total {
+                            &mut probe.total_wait_ms
+                        } else {
+                            &mut probe.tcpwrapped_ms
+                        };
                         if slot.replace(ms).is_some() {
                             return Err(line.err(at, ProbeProblem::Duplicate(what)));
                         }
@@ -151,7 +171,10 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
                     }
                     b"rarity" => {
                         let (at, n) = line.required_word("rarity")?;
-                        let r = match std::str::from_utf8(n).ok().and_then(|s| s.parse::<u8>().ok()) {
+                        let r = match std::str::from_utf8(n)
+                            .ok()
+                            .and_then(|s| s.parse::<u8>().ok())
+                        {
                             Some(r @ 1..=9) => r,
                             _ => return Err(line.err(at, ProbeProblem::BadRarity(lossy(n)))),
                         };
@@ -189,7 +212,9 @@ pub(super) fn parse(text: &[u8]) -> Res<(Vec<ExcludeRange>, Vec<Probe>)> {
         let mut ids = Vec::new();
         for name in &probe.fallback {
             // Same protocol first; Nmap's own file has a TCP probe fall back on a UDP probe's lines.
-            let same = probes.iter().position(|p| p.protocol == probe.protocol && &p.name == name);
+            let same = probes
+                .iter()
+                .position(|p| p.protocol == probe.protocol && &p.name == name);
             match same.or_else(|| probes.iter().position(|p| &p.name == name)) {
                 Some(id) => ids.push(id),
                 None => {
@@ -255,7 +280,9 @@ fn items(at: usize, list: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 }
 
 fn parse_port_list(line: &Line<'_>, at: usize, list: &[u8]) -> Res<Vec<(u16, u16)>> {
-    items(at, list).map(|(at, item)| parse_range(line, at, item)).collect()
+    items(at, list)
+        .map(|(at, item)| parse_range(line, at, item))
+        .collect()
 }
 
 /// `-p` syntax: `T:`/`U:` switch the protocol for the elements that follow; elements before any prefix
@@ -275,7 +302,11 @@ fn parse_exclude(line: &Line<'_>, at: usize, spec: &[u8]) -> Res<Vec<ExcludeRang
             at += 2;
         }
         let (low, high) = parse_range(line, at, item)?;
-        out.push(ExcludeRange { protocol, low, high });
+        out.push(ExcludeRange {
+            protocol,
+            low,
+            high,
+        });
     }
     Ok(out)
 }
@@ -346,7 +377,9 @@ fn unescape(line: &Line<'_>, start: usize, raw: &[u8]) -> Res<Vec<u8>> {
             b't' => b'\t',
             b'v' => 0x0b,
             b'x' => {
-                let hex = raw.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = raw
+                    .get(i + 2..i + 4)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) if hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
                         out.push(v);
@@ -355,7 +388,9 @@ fn unescape(line: &Line<'_>, start: usize, raw: &[u8]) -> Res<Vec<u8>> {
                     }
                     _ => {
                         let end = (i + 4).min(raw.len());
-                        return Err(line.err(start + i, ProbeProblem::BadEscape(lossy(&raw[i..end]))));
+                        return Err(
+                            line.err(start + i, ProbeProblem::BadEscape(lossy(&raw[i..end])))
+                        );
                     }
                 }
             }
@@ -396,7 +431,6 @@ fn parse_match(line: &mut Line<'_>, soft: bool) -> Res<MatchRule> {
     let (_, service) = line.required_word("service name")?;
     let service = lossy(service);
     line.skip_ws();
-    let pat_at = line.pos;
     if line.bytes.get(line.pos) != Some(&b'm') {
         return Err(line.err(line.pos, ProbeProblem::Expected("pattern m/.../")));
     }
@@ -426,7 +460,6 @@ fn parse_match(line: &mut Line<'_>, soft: bool) -> Res<MatchRule> {
         })?;
     // captures_len counts group 0.
     let groups = regex.captures_len().saturating_sub(1);
-    let _ = pat_at;
 
     let mut templates = VersionTemplates::default();
     loop {
@@ -449,13 +482,10 @@ fn parse_match(line: &mut Line<'_>, soft: bool) -> Res<MatchRule> {
             (c as char, false)
         };
         let (cstart, content) = line.delimited("version field")?;
-        let tpl = template::parse(content).map_err(|(off, msg)| {
-            line.err(cstart + off, ProbeProblem::BadTemplate(msg))
-        })?;
-        if let Some((off, n)) = tpl.max_group() {
-            if usize::from(n) > groups {
-                return Err(line.err(cstart + off, ProbeProblem::NoSuchGroup(n)));
-            }
+        let tpl = template::parse(content)
+            .map_err(|(off, msg)| line.err(cstart + off, ProbeProblem::BadTemplate(msg)))?;
+        if let Some((off, n)) = tpl.max_group().filter(|&(_, n)| usize::from(n) > groups) {
+            return Err(line.err(cstart + off, ProbeProblem::NoSuchGroup(n)));
         }
         if is_cpe {
             // The only CPE flag is `a` (the CPE is an application's; informational).
@@ -479,7 +509,10 @@ fn parse_match(line: &mut Line<'_>, soft: bool) -> Res<MatchRule> {
         match line.bytes.get(line.pos) {
             None | Some(b' ' | b'\t') => {}
             Some(_) => {
-                return Err(line.err(line.pos, ProbeProblem::TrailingText(lossy(&line.bytes[line.pos..]))));
+                return Err(line.err(
+                    line.pos,
+                    ProbeProblem::TrailingText(lossy(&line.bytes[line.pos..])),
+                ));
             }
         }
     }

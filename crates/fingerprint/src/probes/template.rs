@@ -13,14 +13,19 @@ pub enum TemplatePiece {
     Subst(u8, Vec<u8>, Vec<u8>),
     /// `$I(n,">")` (big endian) or `$I(n,"<")` (little endian): the group's bytes as an unsigned
     /// integer, in decimal.
-    Int { group: u8, big_endian: bool },
+    Int {
+        group: u8,
+        big_endian: bool,
+    },
 }
 
 impl TemplatePiece {
     fn group(&self) -> Option<u8> {
         match self {
             TemplatePiece::Literal(_) => None,
-            TemplatePiece::Group(n) | TemplatePiece::Printable(n) | TemplatePiece::Subst(n, ..) => Some(*n),
+            TemplatePiece::Group(n) | TemplatePiece::Printable(n) | TemplatePiece::Subst(n, ..) => {
+                Some(*n)
+            }
             TemplatePiece::Int { group, .. } => Some(*group),
         }
     }
@@ -52,9 +57,12 @@ impl Template {
             match piece {
                 TemplatePiece::Literal(l) => out.extend_from_slice(l),
                 TemplatePiece::Group(n) => out.extend_from_slice(group(*n)),
-                TemplatePiece::Printable(n) => {
-                    out.extend(group(*n).iter().copied().filter(|b| (0x20..0x7f).contains(b)))
-                }
+                TemplatePiece::Printable(n) => out.extend(
+                    group(*n)
+                        .iter()
+                        .copied()
+                        .filter(|b| (0x20..0x7f).contains(b)),
+                ),
                 TemplatePiece::Subst(n, from, to) => {
                     let g = group(*n);
                     let mut i = 0;
@@ -68,7 +76,10 @@ impl Template {
                         }
                     }
                 }
-                TemplatePiece::Int { group: n, big_endian } => {
+                TemplatePiece::Int {
+                    group: n,
+                    big_endian,
+                } => {
                     let g = group(*n);
                     if g.len() > 8 {
                         return None;
@@ -124,7 +135,13 @@ pub(super) fn parse(text: &[u8]) -> Result<Template, (usize, String)> {
                 Some(b"<") => false,
                 _ => return Err((i, "$I takes \">\" or \"<\" as its second argument".into())),
             };
-            Some((TemplatePiece::Int { group: n, big_endian }, used))
+            Some((
+                TemplatePiece::Int {
+                    group: n,
+                    big_endian,
+                },
+                used,
+            ))
         } else {
             None
         };
@@ -152,7 +169,11 @@ pub(super) fn parse(text: &[u8]) -> Result<Template, (usize, String)> {
 /// Reads `n` then `strings` quoted arguments and `)`, starting at `rest[open..]`. Returns the group
 /// number, the strings and how many bytes of `rest` were used.
 #[allow(clippy::type_complexity)]
-fn args(rest: &[u8], open: usize, strings: usize) -> Result<((u8, Vec<Vec<u8>>), usize), (usize, String)> {
+fn args(
+    rest: &[u8],
+    open: usize,
+    strings: usize,
+) -> Result<((u8, Vec<Vec<u8>>), usize), (usize, String)> {
     let mut i = open;
     let n = match rest.get(i) {
         Some(d @ b'1'..=b'9') => d - b'0',
@@ -189,7 +210,9 @@ fn args(rest: &[u8], open: usize, strings: usize) -> Result<((u8, Vec<Vec<u8>>),
                         Some(b't') => (b'\t', 2),
                         Some(b'0') => (0, 2),
                         Some(b'x') => {
-                            let h = rest.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                            let h = rest
+                                .get(i + 2..i + 4)
+                                .and_then(|h| std::str::from_utf8(h).ok());
                             match h.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                                 Some(v) => (v, 4),
                                 None => return Err((i, "bad \\x escape".into())),
@@ -230,9 +253,15 @@ mod tests {
     fn substitutions() {
         assert_eq!(fill("v$1-$2.x", &[b"1", b"2"]).unwrap(), b"v1-2.x");
         assert_eq!(fill("$P(1)", &[b"a\x00b\xffc\n"]).unwrap(), b"abc");
-        assert_eq!(fill("$SUBST(1,\"_\",\".\")", &[b"1_2_3"]).unwrap(), b"1.2.3");
+        assert_eq!(
+            fill("$SUBST(1,\"_\",\".\")", &[b"1_2_3"]).unwrap(),
+            b"1.2.3"
+        );
         assert_eq!(fill("$I(1,\">\")", &[b"\x01\x02"]).unwrap(), b"258");
-        assert_eq!(fill("$SUBST(1, \"\\r\\n\", \",\")", &[b"a\r\nb"]).unwrap(), b"a,b");
+        assert_eq!(
+            fill("$SUBST(1, \"\\r\\n\", \",\")", &[b"a\r\nb"]).unwrap(),
+            b"a,b"
+        );
         assert_eq!(fill("$I(1,\"<\")", &[b"\x01\x02"]).unwrap(), b"513");
         assert_eq!(fill("$I(1,\">\")", &[b"123456789"]), None);
         assert_eq!(fill("cost $5 $x", &[]).unwrap(), b"cost  $x");
