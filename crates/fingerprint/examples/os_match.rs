@@ -57,6 +57,9 @@ fn main() -> ExitCode {
         );
     }
     let g = guess(&db, &fp);
+    for line in g.summary(true).map(|s| s.lines()).unwrap_or_default() {
+        println!("{line}");
+    }
     match g.normal_output_line(true) {
         Some(line) => println!("{line}"),
         None => println!("(no match listed)"),

@@ -40,6 +40,8 @@ struct Capture {
     printed_fp: String,
     /// The "Aggressive OS guesses:" or "OS details:" line.
     printed_matches: Option<String>,
+    /// The "Device type:", "Running…:" and "OS CPE:" lines.
+    summary_lines: Vec<String>,
     /// `<osfingerprint fingerprint=..>`, unescaped.
     xml_fp: String,
     /// (name, accuracy, line) of every `<osmatch>`, in order.
@@ -131,10 +133,18 @@ fn load_capture_from(dir: &Path, name: &str) -> Capture {
             _ => {}
         }
     }
+    let summary_lines = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("Device type: ") || l.starts_with("Running") || l.starts_with("OS CPE: ")
+        })
+        .map(|l| l.to_string())
+        .collect();
     Capture {
         name: name.to_owned(),
         printed_fp,
         printed_matches,
+        summary_lines,
         xml_fp,
         xml_matches,
         xml_classes,
@@ -151,7 +161,7 @@ fn printed_list(g: &portolan_fingerprint::os::OsGuess<'_>) -> String {
 }
 
 /// Everything this crate can say about a capture, checked against what nmap printed and wrote.
-fn check_capture(db: &OsDb, c: &Capture) {
+fn check_capture(db: &OsDb, c: &Capture, osscan_guess: bool) {
     let fp = SubjectFingerprint::parse(&c.printed_fp).unwrap();
     // The printer reproduces nmap's text byte for byte, in both outputs: wrapped when G=Y, else one
     // test per line.
@@ -212,6 +222,12 @@ fn check_capture(db: &OsDb, c: &Capture) {
             c.name
         );
     }
+    // The class summary above the list ("Device type:", "Running…:", "OS CPE:"), or its absence.
+    let summary = g
+        .summary(osscan_guess)
+        .map(|s| s.lines())
+        .unwrap_or_default();
+    assert_eq!(summary, c.summary_lines, "{}: class summary", c.name);
     // Classes and CPEs, as the report model carries them.
     let model = g.to_model();
     let mut classes = Vec::new();
@@ -293,7 +309,7 @@ fn nmap_os_db_loads_without_errors() {
 fn lab_captures_score_like_nmap() {
     let Some(db) = nmap_db() else { return };
     for name in CAPTURES {
-        check_capture(&db, &load_capture(name));
+        check_capture(&db, &load_capture(name), true);
     }
 }
 
@@ -310,7 +326,7 @@ fn non_ideal_captures_score_like_nmap() {
             !c.printed_fp.starts_with("OS:"),
             "{name}: unwrapped when G=N"
         );
-        check_capture(&db, &c);
+        check_capture(&db, &c, true);
     }
     let closed = SubjectFingerprint::parse(&load_capture("linux-closed").printed_fp).unwrap();
     let g = guess(&db, &closed);
@@ -378,7 +394,7 @@ fn live_lab_nmap_and_builtin_db_agree() {
     }
     for (name, _) in PERSONALITIES {
         let c = load_capture_from(tmp.path(), name);
-        check_capture(&db, &c);
+        check_capture(&db, &c, true);
         let fp = SubjectFingerprint::parse(&c.printed_fp).unwrap();
         let g = guess(OsDb::builtin(), &fp);
         assert!(
@@ -619,10 +635,19 @@ fn crafted_databases_list_like_nmap() {
         ("perfect36", false),
         ("perfect37", false),
         ("perfectdup", false),
+        ("classes", true),
+        ("classes-perfect", false),
+        ("groups8", true),
+        ("groups9", true),
+        ("types8", true),
+        ("types9", true),
+        ("kept28", true),
+        ("kept29", true),
+        ("cpe-first", true),
     ] {
         let db = OsDb::load(&dir.join(format!("{name}.os-db"))).unwrap();
         let c = load_capture_from(&dir, name);
-        check_capture(&db, &c);
+        check_capture(&db, &c, osscan_guess);
         let fp = SubjectFingerprint::parse(&c.printed_fp).unwrap();
         let g = guess(&db, &fp);
         assert_eq!(
@@ -635,6 +660,12 @@ fn crafted_databases_list_like_nmap() {
             .contains("\nOS details: ");
         assert_eq!(g.perfect && !g.too_many, details, "{name}: perfect");
         assert_eq!(g.too_many, name == "perfect37", "{name}: too many");
+        let no_summary = ["noguess", "perfect37", "groups9", "types9", "kept28"].contains(&name);
+        assert_eq!(
+            c.summary_lines.is_empty(),
+            no_summary,
+            "{name}: nmap printed a class summary"
+        );
         assert_eq!(
             c.xml_matches.is_empty(),
             name == "perfect37",

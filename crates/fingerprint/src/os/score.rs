@@ -23,6 +23,13 @@ pub const GUESS_SPREAD: f64 = 0.10;
 /// Most perfect matches (distinct names) Nmap lists; with more it says "Too many fingerprints match this
 /// host to give specific OS details" and lists none (measured: 36 listed, 37 refused).
 pub const MAX_PERFECT: usize = 36;
+/// Most matches Nmap keeps for the class summary (measured: classes of the 36th guess counted, of the
+/// 37th not).
+pub const MAX_KEPT: usize = 36;
+/// Most (vendor, family) groups and most device types the class summary shows; with more Nmap prints no
+/// summary at all (measured: 8 shown, 9 omitted, for each).
+pub const MAX_SUMMARY_GROUPS: usize = 8;
+pub const MAX_SUMMARY_TYPES: usize = 8;
 /// Most guesses Nmap lists.
 pub const MAX_LISTED: usize = 10;
 
@@ -126,6 +133,9 @@ pub struct OsGuess<'a> {
     pub too_many: bool,
     /// Listed matches, best first.
     pub matches: Vec<Scored<'a>>,
+    /// Every match Nmap keeps (at most [`MAX_KEPT`], listed ones first): guesses beyond the ten listed
+    /// still count in the class summary ([`OsGuess::summary`]).
+    pub kept: Vec<Scored<'a>>,
 }
 
 /// Matches a subject the way Nmap lists results: perfect matches when there are any (distinct names, at
@@ -135,10 +145,11 @@ pub fn guess<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> OsGuess<'a> {
     let ranked = rank(db, subject);
     let best = ranked.first().map(|s| s.points);
     let perfect = best.is_some_and(Points::is_perfect);
-    let mut matches: Vec<Scored<'a>> = Vec::new();
-    let limit = if perfect { MAX_PERFECT + 1 } else { MAX_LISTED };
+    let mut kept: Vec<Scored<'a>> = Vec::new();
+    // One more perfect match than can be listed tells "too many" apart.
+    let limit = if perfect { MAX_PERFECT + 1 } else { MAX_KEPT };
     for s in ranked {
-        if matches.len() >= limit {
+        if kept.len() >= limit {
             break;
         }
         let keep = if perfect {
@@ -150,19 +161,22 @@ pub fn guess<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> OsGuess<'a> {
             break;
         }
         // Names repeat in nmap-os-db (one per measured variant); the best-ranked one stands for all.
-        if matches.iter().any(|m| m.reference.name == s.reference.name) {
+        if kept.iter().any(|m| m.reference.name == s.reference.name) {
             continue;
         }
-        matches.push(s);
+        kept.push(s);
     }
-    let too_many = perfect && matches.len() > MAX_PERFECT;
+    let too_many = perfect && kept.len() > MAX_PERFECT;
     if too_many {
-        matches.clear();
+        kept.clear();
     }
+    let listed = if perfect { MAX_PERFECT } else { MAX_LISTED };
+    let matches = kept.iter().take(listed).copied().collect();
     OsGuess {
         perfect,
         too_many,
         matches,
+        kept,
     }
 }
 
@@ -242,5 +256,142 @@ impl OsGuess<'_> {
             matches: self.to_model(),
             fingerprint: Some(subject.to_nmap_text()),
         }
+    }
+}
+
+/// One `Running:` entry: an OS vendor and family with the generations seen, best first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningGroup {
+    pub vendor: String,
+    pub family: String,
+    pub generations: Vec<String>,
+    /// Accuracy of the best match carrying this group (printed only when guessing).
+    pub percent: u8,
+}
+
+impl RunningGroup {
+    /// `Vendor Family Gen|Gen`, the family left out when it repeats the vendor (`Linux 5.X`).
+    pub fn label(&self) -> String {
+        let mut out = self.vendor.clone();
+        if self.family != self.vendor {
+            out.push(' ');
+            out.push_str(&self.family);
+        }
+        if !self.generations.is_empty() {
+            out.push(' ');
+            out.push_str(&self.generations.join("|"));
+        }
+        out
+    }
+}
+
+/// Nmap's class summary: `Device type:`, `Running:` / `Running (JUST GUESSING):` and `OS CPE:` lines.
+///
+/// Measured rules (tests/fixtures/os/README.md): the distinct classes (vendor, family, generation,
+/// device type) of the kept matches, in match order, each with the accuracy and the CPEs of the first
+/// match carrying it; device types and (vendor, family) groups in order of first appearance, a group's
+/// generations joined with `|` (an empty generation adds nothing); CPEs in class order without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsSummary {
+    pub device_types: Vec<String>,
+    pub running: Vec<RunningGroup>,
+    pub cpe: Vec<String>,
+    /// Guesses, not perfect matches: `Running (JUST GUESSING):` with percentages.
+    pub guessing: bool,
+}
+
+impl OsSummary {
+    /// The lines Nmap prints, in order (`OS CPE:` only when there is a CPE).
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("Device type: {}", self.device_types.join("|"))];
+        let groups: Vec<String> = self
+            .running
+            .iter()
+            .map(|g| {
+                if self.guessing {
+                    format!("{} ({}%)", g.label(), g.percent)
+                } else {
+                    g.label()
+                }
+            })
+            .collect();
+        let label = if self.guessing {
+            "Running (JUST GUESSING)"
+        } else {
+            "Running"
+        };
+        out.push(format!("{label}: {}", groups.join(", ")));
+        if !self.cpe.is_empty() {
+            out.push(format!("OS CPE: {}", self.cpe.join(" ")));
+        }
+        out
+    }
+}
+
+impl OsGuess<'_> {
+    /// The class summary Nmap prints above the match list, or `None` where it prints none: when the
+    /// list itself is not printed, when nothing matched, or when the kept matches span more than
+    /// [`MAX_SUMMARY_GROUPS`] groups or [`MAX_SUMMARY_TYPES`] device types.
+    pub fn summary(&self, osscan_guess: bool) -> Option<OsSummary> {
+        if self.too_many || self.kept.is_empty() || !self.printed(osscan_guess) {
+            return None;
+        }
+        let mut seen: Vec<(&str, &str, Option<&str>, &str)> = Vec::new();
+        let mut summary = OsSummary {
+            device_types: Vec::new(),
+            running: Vec::new(),
+            cpe: Vec::new(),
+            guessing: !self.perfect,
+        };
+        for m in &self.kept {
+            for c in &m.reference.classes {
+                let key = (
+                    c.vendor.as_str(),
+                    c.family.as_str(),
+                    c.generation.as_deref(),
+                    c.device_type.as_str(),
+                );
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                if !summary.device_types.contains(&c.device_type) {
+                    summary.device_types.push(c.device_type.clone());
+                }
+                let group = match summary
+                    .running
+                    .iter_mut()
+                    .position(|g| g.vendor == c.vendor && g.family == c.family)
+                {
+                    Some(i) => &mut summary.running[i],
+                    None => {
+                        summary.running.push(RunningGroup {
+                            vendor: c.vendor.clone(),
+                            family: c.family.clone(),
+                            generations: Vec::new(),
+                            percent: m.points.percent(),
+                        });
+                        let last = summary.running.len() - 1;
+                        &mut summary.running[last]
+                    }
+                };
+                if let Some(g) = &c.generation {
+                    if !group.generations.contains(g) {
+                        group.generations.push(g.clone());
+                    }
+                }
+                for cpe in &c.cpe {
+                    if !summary.cpe.contains(cpe) {
+                        summary.cpe.push(cpe.clone());
+                    }
+                }
+            }
+        }
+        if summary.running.len() > MAX_SUMMARY_GROUPS
+            || summary.device_types.len() > MAX_SUMMARY_TYPES
+        {
+            return None;
+        }
+        Some(summary)
     }
 }
