@@ -375,10 +375,10 @@ impl OsGuess<'_> {
                         &mut summary.running[last]
                     }
                 };
-                if let Some(g) = &c.generation {
-                    if !group.generations.contains(g) {
-                        group.generations.push(g.clone());
-                    }
+                if let Some(g) = &c.generation
+                    && !group.generations.contains(g)
+                {
+                    group.generations.push(g.clone());
                 }
                 for cpe in &c.cpe {
                     if !summary.cpe.contains(cpe) {
