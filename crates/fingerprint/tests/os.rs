@@ -228,6 +228,14 @@ fn check_capture(db: &OsDb, c: &Capture, osscan_guess: bool) {
         .map(|s| s.lines())
         .unwrap_or_default();
     assert_eq!(summary, c.summary_lines, "{}: class summary", c.name);
+    let info = g.to_os_info(&fp);
+    assert_eq!(
+        info.fingerprint.as_deref(),
+        Some(c.xml_fp.as_str()),
+        "{}: OsInfo fingerprint",
+        c.name
+    );
+    assert_eq!(info.matches, g.to_model());
     // Classes and CPEs, as the report model carries them.
     let model = g.to_model();
     let mut classes = Vec::new();

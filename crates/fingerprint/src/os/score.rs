@@ -248,13 +248,13 @@ impl OsGuess<'_> {
             .collect()
     }
 
-    /// An `OsInfo` with these matches and the subject's printed fingerprint; ports used are the
-    /// engine's to fill.
+    /// An `OsInfo` with these matches and the subject's fingerprint in the form Nmap writes to XML
+    /// ([`SubjectFingerprint::printed_text`]); ports used are the engine's to fill.
     pub fn to_os_info(&self, subject: &SubjectFingerprint) -> OsInfo {
         OsInfo {
             ports_used: Vec::new(),
             matches: self.to_model(),
-            fingerprint: Some(subject.to_nmap_text()),
+            fingerprint: Some(subject.printed_text()),
         }
     }
 }
