@@ -3,7 +3,7 @@
 //! [`ScanReport`](crate::ScanReport) is always `report::fold` of a stream.
 
 use crate::port::{PortState, Protocol, Reason};
-use crate::report::{HostStatus, Hostname, ScanInfo, Service, Times, Trace};
+use crate::report::{HostStatus, Hostname, OsInfo, ScanInfo, SequenceClass, Service, TcpSequence, Times, Trace, Uptime};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -71,6 +71,23 @@ pub enum EventBody {
         reason_ttl: u8,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         service: Option<Service>,
+    },
+    /// Service and version detection (`-sV`) identified what listens on a port; replaces the port's service.
+    ServiceDetected { addr: IpAddr, protocol: Protocol, port: u16, service: Service },
+    /// OS detection (`-O`) for a host, with what Nmap derives from the same probes.
+    OsDetected {
+        addr: IpAddr,
+        os: OsInfo,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uptime: Option<Uptime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        distance: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tcp_sequence: Option<TcpSequence>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ip_id_sequence: Option<SequenceClass>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tcp_ts_sequence: Option<SequenceClass>,
     },
     /// All scanning of a host ended.
     HostFinished {

@@ -30,5 +30,5 @@ pub use port::{PortRange, PortSpec, PortState, Protocol, Reason};
 pub use report::{
     Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, OsClass, OsInfo, OsMatch,
     OsPortUsed, PortReport, RunStats, ScanInfo, ScanReport, ScriptElement, ScriptResult, Service, Times, Trace,
-    TraceHop, Uptime,
+    TraceHop, Uptime, TcpSequence, SequenceClass,
 };

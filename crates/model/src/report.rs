@@ -294,6 +294,26 @@ pub struct Uptime {
     pub last_boot: String,
 }
 
+/// TCP initial sequence number predictability, from OS detection (`<tcpsequence index=.. difficulty=..
+/// values=..>`; "TCP Sequence Prediction: Difficulty=260 (Good luck!)").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TcpSequence {
+    pub index: u32,
+    pub difficulty: String,
+    /// The observed values, comma-separated hexadecimal, as Nmap writes them.
+    pub values: String,
+}
+
+/// How a host generates IP IDs or TCP timestamps, from OS detection (`<ipidsequence class=.. values=..>`,
+/// `<tcptssequence class=.. values=..>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SequenceClass {
+    pub class: String,
+    pub values: String,
+}
+
 /// Round-trip timing for a host, in microseconds (XML `<times>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -354,6 +374,12 @@ pub struct HostReport {
     pub distance: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_sequence: Option<TcpSequence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_id_sequence: Option<SequenceClass>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_ts_sequence: Option<SequenceClass>,
     /// Host scripts (`<hostscript>`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub host_scripts: Vec<ScriptResult>,
@@ -376,6 +402,9 @@ impl HostReport {
             uptime: None,
             distance: None,
             trace: None,
+            tcp_sequence: None,
+            ip_id_sequence: None,
+            tcp_ts_sequence: None,
             host_scripts: Vec::new(),
         }
     }

@@ -128,6 +128,21 @@ impl Folder {
                     }
                 }
             }
+            EventBody::ServiceDetected { addr, protocol, port, service } => {
+                // A result for a port the stream never reported is ignored: there is no state to attach it to.
+                if let (Some(&hi), Some(&pi)) = (self.index.get(addr), self.port_index.get(&(*addr, *protocol, *port))) {
+                    self.report.hosts[hi].ports[pi].service = Some(service.clone());
+                }
+            }
+            EventBody::OsDetected { addr, os, uptime, distance, tcp_sequence, ip_id_sequence, tcp_ts_sequence } => {
+                let host = self.host_mut(*addr);
+                host.os = Some(os.clone());
+                host.uptime = uptime.clone().or(host.uptime.take());
+                host.distance = distance.or(host.distance);
+                host.tcp_sequence = tcp_sequence.clone();
+                host.ip_id_sequence = ip_id_sequence.clone();
+                host.tcp_ts_sequence = tcp_ts_sequence.clone();
+            }
             EventBody::HostFinished { addr, times, timed_out } => {
                 let h = self.host_mut(*addr);
                 h.end_time = Some(secs(ev.time_ms));

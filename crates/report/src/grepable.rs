@@ -96,6 +96,12 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     if let [only] = lay.ignored.as_slice() {
         out.push_str(&format!("\tIgnored State: {} ({})", only.state, only.count));
     }
+    if let Some(t) = &h.tcp_sequence {
+        out.push_str(&format!("\tSeq Index: {}", t.index));
+    }
+    if let Some(c) = &h.ip_id_sequence {
+        out.push_str(&format!("\tIP ID Seq: {}", field(&c.class)));
+    }
     out.push('\n');
     out
 }

@@ -229,6 +229,14 @@ fn details(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) -> Stri
     if let Some(d) = h.distance {
         let _ = writeln!(out, "Network Distance: {d} {}", if d == 1 { "hop" } else { "hops" });
     }
+    if opts.verbose >= 1 {
+        if let Some(t) = &h.tcp_sequence {
+            let _ = writeln!(out, "TCP Sequence Prediction: Difficulty={} ({})", t.index, sanitize(&t.difficulty));
+        }
+        if let Some(c) = &h.ip_id_sequence {
+            let _ = writeln!(out, "IP ID Sequence Generation: {}", sanitize(&c.class));
+        }
+    }
     out.push_str(&service_info(h));
     if !h.host_scripts.is_empty() {
         out.push_str("\nHost script results:\n");

@@ -216,6 +216,20 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
     if let Some(d) = h.distance {
         let _ = writeln!(o, "<distance value=\"{d}\"/>");
     }
+    if let Some(t) = &h.tcp_sequence {
+        let _ = writeln!(
+            o,
+            "<tcpsequence index=\"{}\" difficulty=\"{}\" values=\"{}\"/>",
+            t.index,
+            attr(&t.difficulty),
+            attr(&t.values)
+        );
+    }
+    for (name, c) in [("ipidsequence", &h.ip_id_sequence), ("tcptssequence", &h.tcp_ts_sequence)] {
+        if let Some(c) = c {
+            let _ = writeln!(o, "<{name} class=\"{}\" values=\"{}\"/>", attr(&c.class), attr(&c.values));
+        }
+    }
     if !h.host_scripts.is_empty() {
         o.push_str("<hostscript>");
         for sc in &h.host_scripts {

@@ -13,7 +13,7 @@ use portolan_model::report::{ExtraPorts, ExtraReason};
 use portolan_model::{
     Address, AddressKind, HostReport, HostState, HostStatus, Hostname, HostnameKind, OsClass, OsInfo, OsMatch,
     OsPortUsed, PortReport, PortState, Protocol, Reason, RunStats, ScanInfo, ScanReport, ScriptElement,
-    ScriptResult, Service, Times, Trace, TraceHop, Uptime,
+    ScriptResult, SequenceClass, Service, TcpSequence, Times, Trace, TraceHop, Uptime,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -83,6 +83,13 @@ impl Ctx<'_> {
 }
 
 /// The attributes of one element, unescaped.
+fn sequence_class(a: &Attrs) -> SequenceClass {
+    SequenceClass {
+        class: a.get("class").unwrap_or_default().to_owned(),
+        values: a.get("values").unwrap_or_default().to_owned(),
+    }
+}
+
 struct Attrs {
     element: String,
     items: Vec<(String, String)>,
@@ -273,6 +280,9 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                     os: None,
                     uptime: None,
                     distance: None,
+                    tcp_sequence: None,
+                    ip_id_sequence: None,
+                    tcp_ts_sequence: None,
                     trace: None,
                     host_scripts: Vec::new(),
                 });
@@ -451,6 +461,26 @@ pub fn read(text: &str) -> Result<ScanReport, XmlReadError> {
                 let d = a.req_num(&ctx, "value")?;
                 if let Some(h) = host.as_mut() {
                     h.distance = Some(d);
+                }
+            }
+            "tcpsequence" if parent == "host" => {
+                let t = TcpSequence {
+                    index: a.req_num(&ctx, "index")?,
+                    difficulty: a.get("difficulty").unwrap_or_default().to_owned(),
+                    values: a.get("values").unwrap_or_default().to_owned(),
+                };
+                if let Some(h) = host.as_mut() {
+                    h.tcp_sequence = Some(t);
+                }
+            }
+            "ipidsequence" if parent == "host" => {
+                if let Some(h) = host.as_mut() {
+                    h.ip_id_sequence = Some(sequence_class(&a));
+                }
+            }
+            "tcptssequence" if parent == "host" => {
+                if let Some(h) = host.as_mut() {
+                    h.tcp_ts_sequence = Some(sequence_class(&a));
                 }
             }
             "trace" if parent == "host" => {

@@ -432,3 +432,34 @@ fn reads_mac_vendor_and_service_details() {
     xmllint_valid(&x);
     assert_eq!(xml_reader::read(&x).unwrap(), r);
 }
+
+/// `-sV` results arrive after the port's state and replace its table-named service; a result for a port the
+/// stream never reported attaches to nothing; the VERSION column appears once a service was probed.
+#[test]
+fn service_results_replace_the_table_name() {
+    let named = Service { name: "http".into(), method: "table".into(), conf: 3, ..Service::default() };
+    let probed = Service {
+        name: "http".into(),
+        product: Some("nginx".into()),
+        version: Some("1.22.1".into()),
+        method: "probed".into(),
+        conf: 10,
+        ..Service::default()
+    };
+    let r = fold(&events(vec![
+        started(),
+        EventBody::HostStatus { addr: ip("198.18.0.2"), status: up(), latency: None, hostnames: vec![] },
+        port("198.18.0.2", 80, PortState::Open, "syn-ack", Some(named)),
+        port("198.18.0.2", 81, PortState::Closed, "conn-refused", None),
+        EventBody::ServiceDetected { addr: ip("198.18.0.2"), protocol: Protocol::Tcp, port: 80, service: probed.clone() },
+        EventBody::ServiceDetected { addr: ip("198.18.0.2"), protocol: Protocol::Tcp, port: 82, service: probed.clone() },
+        EventBody::HostFinished { addr: ip("198.18.0.2"), times: None, timed_out: false },
+        finished(1, 0),
+    ]));
+    let h = &r.hosts[0];
+    assert_eq!(h.ports.len(), 2);
+    assert_eq!(h.ports[0].service.as_ref(), Some(&probed));
+    let text = normal::render(&r, &RenderOptions::default());
+    assert!(text.contains("PORT   STATE  SERVICE VERSION"), "{text}");
+    assert!(text.contains("80/tcp open   http    nginx 1.22.1"), "{text}");
+}

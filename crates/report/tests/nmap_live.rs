@@ -111,6 +111,16 @@ fn single_closed_port_is_singular() {
 }
 
 /// The listing limit, measured: 25 ports of a state are listed, 26 are summarised; 25 more per -v.
+/// `-O -v`: the OS lines, uptime, distance and the sequence lines ("TCP Sequence Prediction", "IP ID Sequence
+/// Generation") and their XML elements, from a real Nmap OS scan of loopback.
+#[test]
+fn os_detection_lines() {
+    if let Some(out) = check("os-detection", 1, 1, &["-O", "-v"]) {
+        assert!(out.contains("TCP Sequence Prediction: Difficulty="), "{out}");
+        assert!(out.contains("IP ID Sequence Generation: "), "{out}");
+    }
+}
+
 #[test]
 fn listing_limit_boundaries() {
     if let Some(out) = check("limit-25", 1, 25, &[]) {

@@ -180,6 +180,27 @@ impl ScanWriter {
                     }
                 }
             }
+            EventBody::ServiceDetected { addr, protocol, port, service } => {
+                let h = self.host(*addr);
+                let key = (*protocol, *port);
+                if let Some(p) = h.ports.get_mut(&key) {
+                    p.rec.service = Some(service.clone());
+                    if !p.dirty {
+                        p.dirty = true;
+                        h.dirty_ports.push(key);
+                    }
+                }
+            }
+            // OS rows are written with the finished report (`finish`); a killed scan keeps its ports, not this.
+            EventBody::OsDetected { addr, os, uptime, distance, tcp_sequence, ip_id_sequence, tcp_ts_sequence } => {
+                let rec = &mut self.host(*addr).rec;
+                rec.os = Some(os.clone());
+                rec.uptime = uptime.clone().or(rec.uptime.take());
+                rec.distance = distance.or(rec.distance);
+                rec.tcp_sequence = tcp_sequence.clone();
+                rec.ip_id_sequence = ip_id_sequence.clone();
+                rec.tcp_ts_sequence = tcp_ts_sequence.clone();
+            }
             EventBody::HostFinished { addr, times, timed_out } => {
                 let h = self.host(*addr);
                 h.rec.end_time = Some(secs(ev.time_ms));

@@ -144,6 +144,24 @@ export class LiveFold {
         }
         break;
       }
+      case "service_detected": {
+        const h = this.host(ev.addr);
+        const at = this.portIndex.get(h)?.get(`${ev.protocol}/${ev.port}`);
+        const p = at === undefined ? undefined : h.ports[at];
+        // A new object, so views holding the old row see the change.
+        if (p && at !== undefined) h.ports[at] = { ...p, service: ev.service };
+        break;
+      }
+      case "os_detected": {
+        const h = this.host(ev.addr);
+        h.os = ev.os;
+        if (ev.uptime != null) h.uptime = ev.uptime;
+        if (ev.distance != null) h.distance = ev.distance;
+        h.tcp_sequence = ev.tcp_sequence ?? null;
+        h.ip_id_sequence = ev.ip_id_sequence ?? null;
+        h.tcp_ts_sequence = ev.tcp_ts_sequence ?? null;
+        break;
+      }
       case "host_finished": {
         const h = this.host(ev.addr);
         h.end_time = secs(ev.time_ms);

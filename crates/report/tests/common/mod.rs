@@ -158,8 +158,15 @@ pub fn normalise(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         // Progress lines the CLI prints at -v; the report writers do not produce them.
-        const PROGRESS: [&str; 6] =
-            ["Read data files from:", "Initiating ", "Scanning ", "Discovered open port ", "Completed ", "           Raw packets sent:"];
+        const PROGRESS: [&str; 7] = [
+            "Read data files from:",
+            "Initiating ",
+            "Scanning ",
+            "Discovered open port ",
+            "Completed ",
+            "           Raw packets sent:",
+            "Retrying OS detection ",
+        ];
         if PROGRESS.iter().any(|p| line.starts_with(p)) {
             continue;
         }
@@ -274,6 +281,20 @@ pub fn events_from_report(r: &portolan_model::ScanReport) -> Vec<portolan_model:
                     reason: p.reason,
                     reason_ttl: p.reason_ttl,
                     service: p.service,
+                },
+            ));
+        }
+        if h.os.is_some() || h.tcp_sequence.is_some() {
+            bodies.push((
+                t0,
+                EventBody::OsDetected {
+                    addr,
+                    os: h.os.clone().unwrap_or_default(),
+                    uptime: h.uptime.clone(),
+                    distance: h.distance,
+                    tcp_sequence: h.tcp_sequence.clone(),
+                    ip_id_sequence: h.ip_id_sequence.clone(),
+                    tcp_ts_sequence: h.tcp_ts_sequence.clone(),
                 },
             ));
         }

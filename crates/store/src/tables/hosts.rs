@@ -95,6 +95,10 @@ pub(crate) async fn load(conn: &mut AnyConnection, scan_id: i64) -> Result<Vec<(
             uptime,
             distance: get_oi64(&r, "distance")?.map(narrow),
             trace: None,
+            // Kept in the scan's stored report (JSON), not in columns: nothing searches them.
+            tcp_sequence: None,
+            ip_id_sequence: None,
+            tcp_ts_sequence: None,
             host_scripts: Vec::new(),
         };
         out.push((get_i64(&r, "id")?, h));

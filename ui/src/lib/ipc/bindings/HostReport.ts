@@ -6,6 +6,8 @@ import type { Hostname } from "./Hostname";
 import type { OsInfo } from "./OsInfo";
 import type { PortReport } from "./PortReport";
 import type { ScriptResult } from "./ScriptResult";
+import type { SequenceClass } from "./SequenceClass";
+import type { TcpSequence } from "./TcpSequence";
 import type { Times } from "./Times";
 import type { Trace } from "./Trace";
 import type { Uptime } from "./Uptime";
@@ -31,7 +33,7 @@ timed_out: boolean, os?: OsInfo | null, uptime?: Uptime | null,
 /**
  * Network distance in hops (`<distance value=..>`).
  */
-distance?: number | null, trace?: Trace | null, 
+distance?: number | null, trace?: Trace | null, tcp_sequence?: TcpSequence | null, ip_id_sequence?: SequenceClass | null, tcp_ts_sequence?: SequenceClass | null, 
 /**
  * Host scripts (`<hostscript>`).
  */
