@@ -220,3 +220,101 @@ fn builtin_database_agrees_with_nmap_on_service_product_and_version() {
         );
     }
 }
+
+/// The order Nmap sent its probes to a silent TCP listener (closer_srv.py: accepts, says nothing,
+/// closes when data arrives), from `nmap -sV --version-trace`: port 47131 (no probe lists it) at the
+/// default intensity, and port 8000 (listed by several probes) at intensity 2. Portolan's
+/// `probes_for_port` on Nmap's database must give the same sequence.
+#[test]
+fn probe_order_is_nmaps() {
+    if !Path::new(NMAP_DB).is_file() {
+        eprintln!("SKIPPED: {NMAP_DB} is absent (install Debian's nmap-common to run this test)");
+        return;
+    }
+    let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
+    for (file, port, intensity) in [("nmap-order-47131-i7.txt", 47131, 7), ("nmap-order-8000-i2.txt", 8000, 2)] {
+        let text = std::fs::read_to_string(format!("{FIXTURES}/{file}")).expect("trace fixture");
+        // "Service scan sending probe <name> to 127.0.0.1:<port> (tcp)"
+        let sent: Vec<&str> = text.lines().filter_map(|l| l.split(' ').nth(4)).collect();
+        assert!(sent.len() > 5, "{file}: {sent:?}");
+        let ours: Vec<&str> = db
+            .probes_for_port(ProbeProtocol::Tcp, port, false, intensity)
+            .into_iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(ours, sent, "{file}");
+    }
+}
+
+/// A banner that only softmatches (softftp_srv.py on port 47133: "220 Zorkware zork ftp gateway at your
+/// service", then "500 Command not understood" to the first line read). Nmap's --version-trace shows
+/// the softmatch (NULL probe, line 1390 of its file), then only the probes able to match ftp, and
+/// finally prints "ftp" with "Host: Zorkware" and the fingerprint block. Portolan's matcher and
+/// helpers on Nmap's database must reproduce each step.
+#[test]
+fn softmatch_narrows_the_probes_like_nmap() {
+    if !Path::new(NMAP_DB).is_file() {
+        eprintln!("SKIPPED: {NMAP_DB} is absent (install Debian's nmap-common to run this test)");
+        return;
+    }
+    let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
+    let trace = std::fs::read_to_string(format!("{FIXTURES}/nmap-order-softftp-47133.txt")).expect("trace");
+    let soft_line: usize = trace
+        .split("matched with NULL line ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the trace names the soft match line");
+    let sent: Vec<&str> =
+        trace.lines().filter(|l| l.contains("sending probe")).filter_map(|l| l.split(' ').nth(4)).collect();
+
+    let banner = b"220 Zorkware zork ftp gateway at your service\r\n".to_vec();
+    let mut answer = banner.clone();
+    answer.extend_from_slice(b"500 Command not understood\r\n");
+
+    let null = db.probe(ProbeProtocol::Tcp, "NULL").expect("NULL");
+    let soft = db.match_response(null, &banner, None).expect("the banner softmatches");
+    assert!(soft.soft);
+    assert_eq!((soft.service.as_str(), soft.line), ("ftp", soft_line));
+    assert_eq!(soft.hostname.as_deref(), Some("Zorkware"));
+
+    let mut ours = vec!["NULL"];
+    let mut responses = vec![("NULL".to_string(), banner.clone())];
+    for probe in db.probes_for_port(ProbeProtocol::Tcp, 47133, false, 7) {
+        if probe.is_null() || !probe.has_match_for("ftp") {
+            continue;
+        }
+        ours.push(&probe.name);
+        let m = db.match_response(probe, &answer, Some("ftp"));
+        assert!(m.as_ref().is_none_or(|m| m.soft), "{}: {m:?}", probe.name);
+        responses.push((probe.name.clone(), answer.clone()));
+    }
+    assert_eq!(ours, sent);
+
+    let fp = portolan_fingerprint::probes::ServiceFingerprint {
+        port: 47133,
+        protocol: ProbeProtocol::Tcp,
+        scanner_version: "7.93".into(),
+        ssl: false,
+        intensity: 7,
+        unix_time: 0x6B08_7DDC,
+        platform: "x86_64-pc-linux-gnu".into(),
+        responses,
+    };
+    let want = std::fs::read_to_string(format!("{FIXTURES}/nmap-sf-softftp.txt")).expect("sf fixture");
+    assert_eq!(fp.to_lines(), want.lines().collect::<Vec<_>>());
+}
+
+/// "220 Zorkware FTP server ready": Nmap's trace named line 747 (ProFTPD, host Zorkware, OS Unix).
+#[test]
+fn hard_match_line_and_fields_are_nmaps() {
+    if !Path::new(NMAP_DB).is_file() {
+        eprintln!("SKIPPED: {NMAP_DB} is absent (install Debian's nmap-common to run this test)");
+        return;
+    }
+    let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
+    let null = db.probe(ProbeProtocol::Tcp, "NULL").expect("NULL");
+    let m = db.match_response(null, b"220 Zorkware FTP server ready\r\n", None).expect("match");
+    assert_eq!((m.soft, m.line, m.product.as_deref()), (false, 747, Some("ProFTPD")));
+    assert_eq!((m.hostname.as_deref(), m.os_type.as_deref()), (Some("Zorkware"), Some("Unix")));
+}
