@@ -20,6 +20,7 @@ pub mod scan;
 pub mod source;
 pub mod targets;
 pub mod raw;
+pub mod os;
 pub mod raw_scan;
 pub mod service;
 pub mod window;
