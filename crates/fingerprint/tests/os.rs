@@ -360,7 +360,7 @@ const PERSONALITIES: [(&str, &[&str]); 3] = [
 /// what nmap printed equals nmap's list, and the built-in database names the personality exactly.
 #[test]
 fn live_lab_nmap_and_builtin_db_agree() {
-    // SAFETY of the network: capture.sh builds its own pl-os-* namespaces on 198.18.0.0/24 and deletes
+    // Network safety: capture.sh builds its own pl-<pid>-os-* namespaces on 198.18.0.0/24 and deletes
     // them on exit; nmap runs inside the scanner namespace, which has no other route.
     if !nix_is_root() {
         eprintln!("skipping: the lab needs root");
