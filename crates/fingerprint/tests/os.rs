@@ -751,3 +751,35 @@ fn garbled_input_never_panics() {
         "{db_ok} {db_err} {fp_ok} {fp_err}"
     );
 }
+
+/// `--datadir` rule: nmap-os-db when the directory has one, else portolan-os-db, else a clear error.
+#[test]
+fn datadir_prefers_nmap_os_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = OsDb::load_from_datadir(dir.path()).unwrap_err();
+    assert!(matches!(e, OsDbError::NotFound { .. }), "{e}");
+    assert!(e.to_string().contains("nmap-os-db") && e.to_string().contains("portolan-os-db"));
+    std::fs::write(
+        dir.path().join("portolan-os-db"),
+        portolan_fingerprint::os::db::BUILTIN_TEXT,
+    )
+    .unwrap();
+    let db = OsDb::load_from_datadir(dir.path()).unwrap();
+    assert_eq!(db.len(), OsDb::builtin().len());
+    assert!(db.source().ends_with("portolan-os-db"));
+    let crafted = std::fs::read_to_string(fixtures().join("rules/perfect.os-db")).unwrap();
+    std::fs::write(dir.path().join("nmap-os-db"), crafted).unwrap();
+    let db = OsDb::load_from_datadir(dir.path()).unwrap();
+    assert_eq!(db.len(), 3);
+    assert!(db.source().ends_with("nmap-os-db"));
+    std::fs::write(
+        dir.path().join("nmap-os-db"),
+        "MatchPoints\nSEQ(SP=1)\n\nFingerprint X\n",
+    )
+    .unwrap();
+    let e = OsDb::load_from_datadir(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("nmap-os-db line 4: fingerprint 'X' (line 4) has no Class line"),
+        "{e}"
+    );
+}

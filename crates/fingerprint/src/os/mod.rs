@@ -11,6 +11,7 @@ pub use db::{
 };
 pub use fingerprint::{FingerprintError, SubjectFingerprint, TEST_ORDER, Test};
 pub use score::{
-    GUESS_SPREAD, GUESS_THRESHOLD, MAX_KEPT, MAX_LISTED, MAX_PERFECT, MAX_SUMMARY_GROUPS,
-    MAX_SUMMARY_TYPES, OsGuess, OsSummary, Points, RunningGroup, Scored, guess, rank, score,
+    GUESS_SPREAD_PERCENT, GUESS_THRESHOLD_PERCENT, MAX_KEPT, MAX_LISTED, MAX_PERFECT,
+    MAX_SUMMARY_GROUPS, MAX_SUMMARY_TYPES, OsGuess, OsSummary, Points, RunningGroup, Scored, guess,
+    rank, score,
 };

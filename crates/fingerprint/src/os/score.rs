@@ -6,8 +6,9 @@
 //!
 //! Listing (measured against Nmap 7.93, see tests/fixtures/os/README.md): references are ranked by
 //! accuracy, highest first, ties in database order; a name already listed is not listed again; a guess
-//! is listed only when its accuracy is at least [`GUESS_THRESHOLD`] and at most [`GUESS_SPREAD`] below
-//! the best one; at most [`MAX_LISTED`] are listed. Perfect matches, when there are any, are the whole
+//! is listed only when its accuracy is at least [`GUESS_THRESHOLD_PERCENT`] and at most
+//! [`GUESS_SPREAD_PERCENT`] below the best one; up to [`MAX_KEPT`] are kept (they feed the class summary,
+//! [`OsGuess::summary`]) and the first [`MAX_LISTED`] listed. Perfect matches, when there are any, are the whole
 //! answer: up to [`MAX_PERFECT`] distinct names, and none at all ("too many") beyond that.
 
 use portolan_model::{OsClass, OsInfo, OsMatch};
@@ -15,11 +16,11 @@ use portolan_model::{OsClass, OsInfo, OsMatch};
 use super::db::{OsDb, RefFingerprint};
 use super::fingerprint::SubjectFingerprint;
 
-/// Lowest accuracy listed at all.
-pub const GUESS_THRESHOLD: f64 = 0.85;
-/// How far below the best guess a guess may be and still be listed (a difference of accuracies, not a
-/// ratio: measured with crafted databases, tests/fixtures/os/README.md).
-pub const GUESS_SPREAD: f64 = 0.10;
+/// Lowest accuracy listed at all, in percent (0.8528 listed, 0.8485 not).
+pub const GUESS_THRESHOLD_PERCENT: u32 = 85;
+/// How far below the best guess a guess may be and still be listed, in percentage points: a difference
+/// of accuracies, not a ratio (measured with crafted databases, tests/fixtures/os/README.md).
+pub const GUESS_SPREAD_PERCENT: u32 = 10;
 /// Most perfect matches (distinct names) Nmap lists; with more it says "Too many fingerprints match this
 /// host to give specific OS details" and lists none (measured: 36 listed, 37 refused).
 pub const MAX_PERFECT: usize = 36;
@@ -113,15 +114,20 @@ pub fn rank<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> Vec<Scored<'a>> {
     all
 }
 
-/// `p` reaches [`GUESS_THRESHOLD`] and lies within [`GUESS_SPREAD`] of `best`, in exact integer
-/// arithmetic (m/p >= 85/100 and m/p >= M/P - 1/10), so boundary cases do not hang on float rounding.
+/// `p` reaches [`GUESS_THRESHOLD_PERCENT`] and lies within [`GUESS_SPREAD_PERCENT`] of `best`, in exact
+/// integer arithmetic (m/q >= T/100 and m/q >= M/Q - S/100), so boundary cases do not hang on float
+/// rounding.
 fn listable_guess(p: Points, best: Points) -> bool {
     if p.possible == 0 {
         return false;
     }
     let (m, q) = (i128::from(p.matched), i128::from(p.possible));
     let (bm, bq) = (i128::from(best.matched), i128::from(best.possible));
-    100 * m >= 85 * q && 10 * m * bq >= (10 * bm - bq) * q
+    let (t, spread) = (
+        i128::from(GUESS_THRESHOLD_PERCENT),
+        i128::from(GUESS_SPREAD_PERCENT),
+    );
+    100 * m >= t * q && 100 * m * bq >= (100 * bm - spread * bq) * q
 }
 
 /// The outcome of matching one subject.
@@ -139,8 +145,8 @@ pub struct OsGuess<'a> {
 }
 
 /// Matches a subject the way Nmap lists results: perfect matches when there are any (distinct names, at
-/// most [`MAX_PERFECT`], none when there are more), else the best guesses ([`GUESS_THRESHOLD`],
-/// [`GUESS_SPREAD`], at most [`MAX_LISTED`]).
+/// most [`MAX_PERFECT`], none when there are more), else the best guesses
+/// ([`GUESS_THRESHOLD_PERCENT`], [`GUESS_SPREAD_PERCENT`], at most [`MAX_LISTED`]).
 pub fn guess<'a>(db: &'a OsDb, subject: &SubjectFingerprint) -> OsGuess<'a> {
     let ranked = rank(db, subject);
     let best = ranked.first().map(|s| s.points);
