@@ -232,7 +232,10 @@ fn probe_order_is_nmaps() {
         return;
     }
     let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
-    for (file, port, intensity) in [("nmap-order-47131-i7.txt", 47131, 7), ("nmap-order-8000-i2.txt", 8000, 2)] {
+    for (file, port, intensity) in [
+        ("nmap-order-47131-i7.txt", 47131, 7),
+        ("nmap-order-8000-i2.txt", 8000, 2),
+    ] {
         let text = std::fs::read_to_string(format!("{FIXTURES}/{file}")).expect("trace fixture");
         // "Service scan sending probe <name> to 127.0.0.1:<port> (tcp)"
         let sent: Vec<&str> = text.lines().filter_map(|l| l.split(' ').nth(4)).collect();
@@ -258,22 +261,28 @@ fn softmatch_narrows_the_probes_like_nmap() {
         return;
     }
     let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
-    let trace = std::fs::read_to_string(format!("{FIXTURES}/nmap-order-softftp-47133.txt")).expect("trace");
+    let trace =
+        std::fs::read_to_string(format!("{FIXTURES}/nmap-order-softftp-47133.txt")).expect("trace");
     let soft_line: usize = trace
         .split("matched with NULL line ")
         .nth(1)
         .and_then(|r| r.split(')').next())
         .and_then(|n| n.parse().ok())
         .expect("the trace names the soft match line");
-    let sent: Vec<&str> =
-        trace.lines().filter(|l| l.contains("sending probe")).filter_map(|l| l.split(' ').nth(4)).collect();
+    let sent: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("sending probe"))
+        .filter_map(|l| l.split(' ').nth(4))
+        .collect();
 
     let banner = b"220 Zorkware zork ftp gateway at your service\r\n".to_vec();
     let mut answer = banner.clone();
     answer.extend_from_slice(b"500 Command not understood\r\n");
 
     let null = db.probe(ProbeProtocol::Tcp, "NULL").expect("NULL");
-    let soft = db.match_response(null, &banner, None).expect("the banner softmatches");
+    let soft = db
+        .match_response(null, &banner, None)
+        .expect("the banner softmatches");
     assert!(soft.soft);
     assert_eq!((soft.service.as_str(), soft.line), ("ftp", soft_line));
     assert_eq!(soft.hostname.as_deref(), Some("Zorkware"));
@@ -301,7 +310,8 @@ fn softmatch_narrows_the_probes_like_nmap() {
         platform: "x86_64-pc-linux-gnu".into(),
         responses,
     };
-    let want = std::fs::read_to_string(format!("{FIXTURES}/nmap-sf-softftp.txt")).expect("sf fixture");
+    let want =
+        std::fs::read_to_string(format!("{FIXTURES}/nmap-sf-softftp.txt")).expect("sf fixture");
     assert_eq!(fp.to_lines(), want.lines().collect::<Vec<_>>());
 }
 
@@ -314,7 +324,15 @@ fn hard_match_line_and_fields_are_nmaps() {
     }
     let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
     let null = db.probe(ProbeProtocol::Tcp, "NULL").expect("NULL");
-    let m = db.match_response(null, b"220 Zorkware FTP server ready\r\n", None).expect("match");
-    assert_eq!((m.soft, m.line, m.product.as_deref()), (false, 747, Some("ProFTPD")));
-    assert_eq!((m.hostname.as_deref(), m.os_type.as_deref()), (Some("Zorkware"), Some("Unix")));
+    let m = db
+        .match_response(null, b"220 Zorkware FTP server ready\r\n", None)
+        .expect("match");
+    assert_eq!(
+        (m.soft, m.line, m.product.as_deref()),
+        (false, 747, Some("ProFTPD"))
+    );
+    assert_eq!(
+        (m.hostname.as_deref(), m.os_type.as_deref()),
+        (Some("Zorkware"), Some("Unix"))
+    );
 }

@@ -194,3 +194,63 @@ fn missing_file_is_an_io_error() {
     let e = ProbeDb::load(std::path::Path::new("/nonexistent/portolan-probes")).unwrap_err();
     assert!(matches!(e, ProbeError::Io { .. }), "{e}");
 }
+
+/// Garbled databases: every directive line of a small file cut short at every byte, and random byte
+/// mutations of the built-in database, give a result or an error, never a panic; CRLF line ends read
+/// like LF.
+#[test]
+fn garbled_input_never_panics() {
+    let base = "Exclude T:9100-9107\n\
+                Probe TCP NULL q||\n\
+                totalwaitms 5000\n\
+                match ssh m|^SSH-([\\d.]+)-(\\S+)| p/x/ v/$2/ i/$P(1) $SUBST(1,\"_\",\".\") $I(1,\">\")/ cpe:/a:x:y:$2/a\n\
+                softmatch ftp m=^220=i h/$1/\n\
+                Probe UDP U q|\\x01\\0\\r| no-payload\n\
+                ports 1,2-3\n\
+                sslports 4\n\
+                rarity 3\n\
+                fallback NULL\n";
+    for cut in 0..=base.len() {
+        let _ = ProbeDb::parse_bytes(&base.as_bytes()[..cut], "cut");
+    }
+    let crlf = base.replace('\n', "\r\n");
+    // The softmatch above names $1 with no group: the CRLF file must fail in the same place.
+    let (a, b) = (
+        ProbeDb::parse(base, "x").unwrap_err(),
+        ProbeDb::parse(&crlf, "x").unwrap_err(),
+    );
+    assert_eq!(a.to_string(), b.to_string());
+
+    let text = portolan_fingerprint::probes::BUILTIN_TEXT.as_bytes();
+    let mut state: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = move || {
+        // xorshift64*: deterministic, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let (mut ok, mut failed) = (0, 0);
+    for _ in 0..300 {
+        let mut garbled = text.to_vec();
+        for _ in 0..(next() % 8 + 1) {
+            let at = (next() as usize) % garbled.len();
+            garbled[at] = (next() & 0xff) as u8;
+        }
+        match ProbeDb::parse_bytes(&garbled, "garbled") {
+            Ok(db) => {
+                ok += 1;
+                // And the matcher on random responses.
+                let resp: Vec<u8> = (0..64).map(|_| (next() & 0xff) as u8).collect();
+                for p in db.probes() {
+                    let _ = db.match_response(p, &resp, None);
+                }
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    assert!(
+        ok > 0 && failed > 0,
+        "mutations gave {ok} good and {failed} bad files"
+    );
+}
