@@ -13,8 +13,10 @@
 //! Speed: probes that come later in a port's list are sent ahead on their own connections (a window of
 //! `speculate` probes) while earlier ones still wait; answers are still judged strictly in list order, so
 //! the result is the one the sequential algorithm gives for a server that answers each connection on its
-//! own. The one shortcut: when a later probe already has a hard match, the NULL probe stops listening
-//! `null_grace` after connecting if nothing at all has arrived (banners come at once in practice).
+//! own. The one shortcut: once a later probe got an answer on its own connection, the NULL probe stops
+//! listening `null_grace` after connecting if nothing at all has arrived (a server that answers clients
+//! but has sent no banner within that time is taken not to send one; banners come at once in practice),
+//! and likewise stops reading a banner that has not hard-matched once a later probe has a hard match.
 //!
 //! Invariants: every connect, write and read has a deadline; a response is capped at
 //! `max_response` bytes (the rest is not read); matching runs off the async workers; nothing is sent to an
@@ -85,7 +87,7 @@ pub struct VersionOptions {
     pub parallelism: usize,
     /// Later probes of one port sent ahead while earlier ones wait (0 = strictly one at a time, as Nmap).
     pub speculate: usize,
-    /// How long the NULL probe keeps listening with no data once a later probe has a hard match.
+    /// How long the NULL probe keeps listening with no data once a later probe got an answer.
     pub null_grace: Duration,
     /// TCP connect timeout per connection.
     pub connect_timeout: Duration,

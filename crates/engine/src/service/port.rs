@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::tcp::{Answer, ReadLimits};
+use super::tcp::{Answer, LATER_ANSWERED, LATER_MATCHED, ReadLimits};
 use super::{Outcome, SharedProbeDb, VersionOptions, fingerprint_text, printable, ssl, tcp, udp};
 
 /// Nmap's `tcpwrappedms` when the NULL probe does not say.
@@ -143,8 +143,8 @@ impl PortCtx {
         protocol: ProbeProtocol,
         probe: usize,
         ssl: bool,
-        later_hit: Option<watch::Receiver<bool>>,
-        hit_tx: Arc<watch::Sender<bool>>,
+        later_hit: Option<watch::Receiver<u8>>,
+        hit_tx: Arc<watch::Sender<u8>>,
     ) -> JoinHandle<Answer> {
         let db = self.db.clone();
         let addr = self.addr();
@@ -174,16 +174,22 @@ impl PortCtx {
                     }
                 }
             };
-            if ans.hard {
-                let _ = hit_tx.send(true);
-            }
+            // A server answering other connections waits for clients to speak: a NULL probe still silent
+            // after its grace will not get a banner; one whose banner has not matched after its grace while
+            // a later probe has a hard match will not get the rest of a banner either.
+            let level = if ans.hard { LATER_MATCHED } else if ans.data.is_empty() { 0 } else { LATER_ANSWERED };
+            hit_tx.send_if_modified(|l| {
+                let raise = level > *l;
+                *l = (*l).max(level);
+                raise
+            });
             ans
         })
     }
 
     /// Sends the probes of `list` (indexes into the database) and judges their answers in list order.
     async fn pass(&mut self, protocol: ProbeProtocol, list: &[usize], ssl: bool) -> Pass {
-        let (hit_tx, hit_rx) = watch::channel(false);
+        let (hit_tx, hit_rx) = watch::channel(0u8);
         let hit_tx = Arc::new(hit_tx);
         let mut handles: Vec<Option<JoinHandle<Answer>>> = list.iter().map(|_| None).collect();
         let mut next = 0usize;

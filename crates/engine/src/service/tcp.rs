@@ -23,12 +23,21 @@ pub(crate) struct Answer {
     pub hard: bool,
 }
 
+/// Least time between two matching passes over a growing answer.
+const CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// A later probe got data.
+pub(crate) const LATER_ANSWERED: u8 = 1;
+/// A later probe got a hard match.
+pub(crate) const LATER_MATCHED: u8 = 2;
+
 /// Limits of one read.
 pub(crate) struct ReadLimits {
     pub wait: Duration,
     pub cap: usize,
-    /// Set when a later probe has a hard match: with nothing received, stop once `grace` has passed.
-    pub later_hit: Option<(watch::Receiver<bool>, Duration)>,
+    /// What later probes of the same port got (see [`LATER_ANSWERED`], [`LATER_MATCHED`]): with nothing
+    /// received once they answered, or with no hard match once one of them matched, stop after `grace`.
+    pub later_hit: Option<(watch::Receiver<u8>, Duration)>,
 }
 
 /// Sends `payload` (if any) and reads the answer. `probe` is the index of the probe in `db`, whose match
@@ -53,25 +62,30 @@ pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let mut later_hit = limits.later_hit;
     let mut buf = vec![0u8; 8192];
+    // Matching runs on the first data, then at most every CHECK_EVERY while data keeps coming, and once
+    // more when a pause follows data not yet checked (a banner in two quick pieces).
     let mut last_check: Option<Instant> = None;
+    let mut unchecked = false;
     while ans.data.len() < limits.cap {
         let mut until = deadline;
+        let needed = if ans.data.is_empty() { LATER_ANSWERED } else { LATER_MATCHED };
         if let Some((rx, grace)) = &later_hit
-            && ans.data.is_empty()
-            && *rx.borrow()
+            && *rx.borrow() >= needed
         {
             let g = tokio::time::Instant::from_std(start + *grace);
             until = until.min(g.max(tokio::time::Instant::now()));
         }
+        let check_at = last_check.filter(|_| unchecked).map(|t| tokio::time::Instant::from_std(t + CHECK_EVERY));
+        let read_until = check_at.map_or(until, |c| c.min(until));
         let room = (limits.cap - ans.data.len()).min(buf.len());
         let read = tokio::select! {
-            r = timeout_at(until, stream.read(&mut buf[..room])) => r,
+            r = timeout_at(read_until, stream.read(&mut buf[..room])) => r,
             changed = async {
                 match &mut later_hit {
                     Some((rx, _)) => rx.changed().await,
                     None => std::future::pending().await,
                 }
-            }, if ans.data.is_empty() && later_hit.is_some() => {
+            }, if later_hit.is_some() => {
                 if changed.is_err() {
                     later_hit = None;
                 }
@@ -79,6 +93,14 @@ pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             }
         };
         match read {
+            Err(_) if unchecked && read_until < until => {
+                last_check = Some(Instant::now());
+                unchecked = false;
+                if hard_match(db, probe, ans.data.clone()).await {
+                    ans.hard = true;
+                    break;
+                }
+            }
             Err(_) => break,
             Ok(Ok(0)) | Ok(Err(_)) => {
                 ans.closed = true;
@@ -88,13 +110,15 @@ pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Ok(n)) => {
                 ans.data.extend_from_slice(&buf[..n]);
                 // A trickle of tiny reads must not turn into thousands of full matching passes.
-                let due = last_check.is_none_or(|t| t.elapsed() >= Duration::from_millis(50));
-                if due {
+                if last_check.is_none_or(|t| t.elapsed() >= CHECK_EVERY) {
                     last_check = Some(Instant::now());
+                    unchecked = false;
                     if hard_match(db, probe, ans.data.clone()).await {
                         ans.hard = true;
                         break;
                     }
+                } else {
+                    unchecked = true;
                 }
             }
         }

@@ -324,3 +324,18 @@ async fn https_is_http_through_ssl_with_nmaps_database() {
         assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn banner_in_two_quick_pieces_matches_without_waiting_out_the_probe() {
+    let port = serve(|mut s| async move {
+        let _ = s.write_all(b"SSH-2.0-Op").await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let _ = s.write_all(b"enSSH_9.2p1\r\n").await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let t = Instant::now();
+    let pv = one(test_db(), opts(), port).await;
+    assert_eq!(identified(&pv).product.as_deref(), Some("OpenSSH"));
+    assert!(t.elapsed() < Duration::from_millis(800), "{:?}", t.elapsed());
+}
