@@ -336,3 +336,49 @@ fn hard_match_line_and_fields_are_nmaps() {
         (Some("Zorkware"), Some("Unix"))
     );
 }
+
+/// A silent TLS service on port 8443 (tlscloser_srv.py with a throwaway self-signed certificate).
+/// Nmap's trace: in clear, the NULL probe and then the probes whose `ports` list 8443 until one finds
+/// SSL; then, inside TLS, the order for the port where `sslports` replaces `ports`.
+#[test]
+fn probe_order_inside_tls_uses_sslports() {
+    if !Path::new(NMAP_DB).is_file() {
+        eprintln!("SKIPPED: {NMAP_DB} is absent (install Debian's nmap-common to run this test)");
+        return;
+    }
+    let db = ProbeDb::load(Path::new(NMAP_DB)).expect("Nmap's database");
+    let trace =
+        std::fs::read_to_string(format!("{FIXTURES}/nmap-order-ssl-8443.txt")).expect("trace");
+    let (clear, tls) = trace
+        .split_once("matched with")
+        .expect("the trace shows the ssl match");
+    let names = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("sending probe"))
+            .filter_map(|l| l.split(' ').nth(4))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (clear, tls) = (names(clear), names(tls));
+    assert!(
+        tls.first().map(String::as_str) == Some("NULL") && tls.len() > 20,
+        "{tls:?}"
+    );
+
+    let in_clear: Vec<String> = db
+        .probes_for_port(ProbeProtocol::Tcp, 8443, false, 7)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(
+        &in_clear[..clear.len()],
+        clear.as_slice(),
+        "probes sent in clear until SSL was found"
+    );
+    let inside: Vec<String> = db
+        .probes_for_port(ProbeProtocol::Tcp, 8443, true, 7)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(inside, tls, "probes sent inside TLS");
+}
