@@ -166,7 +166,9 @@ impl ProbeDb {
     /// the NULL probe first (TCP); then probes whose `ports` (or, inside TLS, `sslports`) list the port,
     /// whatever their rarity; then the rest whose rarity is at most `intensity`, in file order. Probes of
     /// the other protocol are left out, and so are `no-payload` ones (they only hold match lines).
-    /// After a softmatch, keep only probes for which [`Probe::has_match_for`] holds.
+    /// After a softmatch, keep only probes for which [`Probe::has_match_for`] holds. Inside TLS (`ssl`),
+    /// call again with `ssl = true`: the NULL probe and the whole order are repeated through the tunnel.
+    /// All of this is Nmap 7.93's order as `--version-trace` shows it (tests/probes_match.rs).
     pub fn probes_for_port(
         &self,
         protocol: ProbeProtocol,
