@@ -361,7 +361,8 @@ fn version_detection_matches_nmap_on_real_daemons() {
     let mut right_product = 0usize;
     for k in &ports {
         let (n, o) = (probe_part(triple(&nmap[k])), triple(&own[k]));
-        if n.0 != o.0 {
+        let tunnel = |s: &Option<Service>| s.as_ref().and_then(|s| s.tunnel.clone());
+        if n.0 != o.0 || tunnel(&nmap[k]) != tunnel(&own[k]) {
             wrong_name.push(format!("{k:?}: nmap {} / own db {}", show(&nmap[k]), show(&own[k])));
         }
         // The same product, in Nmap's words or in words that contain them (or the other way round).

@@ -6,7 +6,11 @@
 //! connection, until a hard match. A softmatch narrows later probes to those with lines for its service.
 //! A peer that closes with no data within the NULL probe's `tcpwrappedms` is `tcpwrapped`. A hard match
 //! of service `ssl` wraps the next connections in TLS (OpenSSL, no verification, security level 0) and
-//! starts over inside the tunnel, so `https` comes out as `http` with `tunnel="ssl"`. UDP ports get the
+//! starts over inside the tunnel, so `https` comes out as `http` with `tunnel="ssl"`. On a port some
+//! probe lists in `sslports`, a TLS handshake is also tried alongside the plain probes, and when it
+//! succeeds the probes run inside TLS without waiting for an `ssl` match (a database without TLS
+//! match lines still finds what speaks inside; a plain match of a real service wins over an
+//! unrecognised answer inside TLS). UDP ports get the
 //! UDP probes the same way (no NULL probe). Ports in the database's `Exclude` are skipped unless
 //! `all_ports`.
 //!

@@ -71,32 +71,67 @@ impl PortCtx {
             .collect()
     }
 
+    /// A second context for the same port (its own trace), to run a pass alongside this one.
+    fn fork(&self) -> PortCtx {
+        PortCtx::new(self.db.clone(), self.opts.clone(), self.ip, self.port, self.unix_time)
+    }
+
+    /// Whether some TCP probe of the database lists this port in `sslports`: a port where TLS is
+    /// expected, so a handshake is tried alongside the plain probes.
+    fn is_ssl_port(&self) -> bool {
+        self.db.probes().iter().any(|p| p.protocol == ProbeProtocol::Tcp && p.ssl_port_listed(self.port))
+    }
+
     pub(crate) async fn run_tcp(mut self) -> (Outcome, bool, Vec<String>) {
         let list = self.probe_list(ProbeProtocol::Tcp, false);
-        let pass = self.pass(ProbeProtocol::Tcp, &list, false).await;
-        let (outcome, responded) = match pass {
-            Pass::Hard(m) if m.service == "ssl" => {
-                let inner_list = self.probe_list(ProbeProtocol::Tcp, true);
-                match self.pass(ProbeProtocol::Tcp, &inner_list, true).await {
-                    Pass::Hard(inner) | Pass::Soft(inner) => {
-                        (Outcome::Identified(Box::new(inner.to_service(Some("ssl")))), true)
-                    }
-                    Pass::Nothing(responses) if !responses.is_empty() => {
-                        let fingerprint = fingerprint_text(
-                            &self.opts,
-                            self.port,
-                            ProbeProtocol::Tcp,
-                            true,
-                            self.unix_time,
-                            responses,
-                        );
-                        (Outcome::Unrecognized { fingerprint, tunnel: Some("ssl".into()) }, true)
-                    }
-                    // The handshake failed or nothing spoke inside: what the plain probes learned stands.
-                    _ => (Outcome::Identified(Box::new(m.to_service(None))), true),
+        let inner_list = self.probe_list(ProbeProtocol::Tcp, true);
+        // On an sslports port, a TLS handshake runs at the same time as the plain probes; when it
+        // succeeds, the probes run inside TLS too, without waiting for a plain `ssl` match.
+        let early_tls = if self.is_ssl_port() {
+            let (addr, limit) = (self.addr(), self.opts.connect_timeout);
+            let handshake = tokio::spawn(async move {
+                match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+                    Ok(Ok(tcp)) => ssl::wrap(tcp, limit).await.is_ok(),
+                    _ => false,
                 }
+            });
+            let mut other = self.fork();
+            let inner = &inner_list;
+            let (plain, tls) = tokio::join!(self.pass(ProbeProtocol::Tcp, &list, false), async {
+                if handshake.await.unwrap_or(false) {
+                    other.note(format!("Service scan: TLS handshake with {} succeeded (sslports)", other.addr()));
+                    Some(other.pass(ProbeProtocol::Tcp, inner, true).await)
+                } else {
+                    None
+                }
+            });
+            self.trace.append(&mut other.trace);
+            Some((plain, tls))
+        } else {
+            None
+        };
+        let (plain, tls) = match early_tls {
+            Some(both) => both,
+            None => (self.pass(ProbeProtocol::Tcp, &list, false).await, None),
+        };
+        let plain_ssl = matches!(&plain, Pass::Hard(m) if m.service == "ssl");
+        let tls = match tls {
+            None if plain_ssl => Some(self.pass(ProbeProtocol::Tcp, &inner_list, true).await),
+            t => t,
+        };
+        // A plain match of a real service stands over an unrecognised answer inside TLS.
+        let plain_named = matches!(&plain, Pass::Hard(m) | Pass::Soft(m) if m.service != "ssl");
+        let (outcome, responded) = match (plain, tls) {
+            (_, Some(Pass::Hard(inner) | Pass::Soft(inner))) => {
+                (Outcome::Identified(Box::new(inner.to_service(Some("ssl")))), true)
             }
-            other => self.conclude(other, ProbeProtocol::Tcp),
+            (_, Some(Pass::Nothing(responses))) if !responses.is_empty() && !plain_named => {
+                let fingerprint =
+                    fingerprint_text(&self.opts, self.port, ProbeProtocol::Tcp, true, self.unix_time, responses);
+                (Outcome::Unrecognized { fingerprint, tunnel: Some("ssl".into()) }, true)
+            }
+            // The handshake failed or nothing spoke inside: what the plain probes learned stands.
+            (plain, _) => self.conclude(plain, ProbeProtocol::Tcp),
         };
         (outcome, responded, self.trace)
     }

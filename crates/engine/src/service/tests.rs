@@ -339,3 +339,22 @@ async fn banner_in_two_quick_pieces_matches_without_waiting_out_the_probe() {
     assert_eq!(identified(&pv).product.as_deref(), Some("OpenSSH"));
     assert!(t.elapsed() < Duration::from_millis(800), "{:?}", t.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_on_an_sslports_port_without_any_ssl_match_line() {
+    let port = tls_http_server(false).await;
+    // No line of this database recognises TLS; only `sslports` says the port may speak it.
+    let text = format!(
+        "Probe TCP NULL q||\ntotalwaitms 1500\nProbe TCP GetRequest q|GET / HTTP/1.0\\r\\n\\r\\n|\nrarity 1\nsslports {port}\n\
+         match http m|^HTTP/1\\.[01] \\d\\d\\d .*\\r\\nServer: ([^\\r\\n]+)|s p/$1/\n"
+    );
+    let db: SharedProbeDb = ProbeDb::parse(&text, "test").unwrap().into();
+    let pv = one(db, opts(), port).await;
+    let s = identified(&pv);
+    assert_eq!(
+        (s.name.as_str(), s.product.as_deref(), s.tunnel.as_deref()),
+        ("http", Some("nginx/1.22.1"), Some("ssl")),
+        "{}",
+        pv.trace.join("\n")
+    );
+}
