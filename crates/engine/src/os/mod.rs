@@ -419,3 +419,6 @@ mod tests {
         assert_eq!(ctime_utc(UNIX_EPOCH), "Thu Jan  1 00:00:00 1970");
     }
 }
+
+#[cfg(test)]
+mod sim_tests;
