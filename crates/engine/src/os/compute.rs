@@ -682,6 +682,21 @@ mod tests {
         assert_eq!(ts_test(&ts2), Some(TsResult::Zero));
     }
 
+    /// ISNs, TSvals and send times of one `nmap -O --packet-trace --max-os-tries 1` run in the lab (Linux
+    /// 6.18 target, times to 0.1 ms as the trace prints them); nmap printed SP=101, ISR=10C, TS=22.
+    #[test]
+    fn rates_reproduce_a_traced_nmap_run() {
+        let t0 = Instant::now();
+        let isns = [4169799443u32, 753384079, 1677088622, 3231514634, 758179277, 1579672116];
+        let tsvals = [4174549328u32, 94031233, 2845612526, 1395482571, 2567466656, 737854421];
+        let at = [0u64, 1001, 2002, 3003, 4004, 5005].map(|t| t0 + Duration::from_micros(100 * t));
+        let s: Vec<(u32, Instant)> = isns.iter().copied().zip(at).collect();
+        let st = isn_stats(&s).unwrap();
+        assert_eq!((hex(st.gcd), hex(st.isr), st.sp.map(hex)), ("1".into(), "10C".into(), Some("101".into())));
+        let ts: Vec<(Option<u32>, Instant)> = tsvals.iter().map(|v| Some(*v)).zip(at).collect();
+        assert_eq!(ts_test(&ts).unwrap().value(), "22");
+    }
+
     #[test]
     fn shared_ip_id_counter() {
         assert_eq!(shared_sequence(&[(0, 100), (5, 110)], 112), Some("S"));
