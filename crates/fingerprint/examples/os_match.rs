@@ -3,6 +3,7 @@
 //! `cargo run -p portolan-fingerprint --example os_match -- DB_FILE FINGERPRINT_FILE [N]`
 //! The fingerprint file may be nmap's whole normal output: the last "TCP/IP fingerprint:" block is used.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,8 +46,10 @@ fn main() -> ExitCode {
         }
     };
     let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20);
+    let mut out = std::io::stdout().lock();
+    let mut lines = Vec::new();
     for s in rank(&db, &fp).iter().take(n) {
-        println!(
+        lines.push(format!(
             "{:>3}% {:.4} {}/{} line {} {}",
             s.points.percent(),
             s.points.accuracy(),
@@ -54,15 +57,19 @@ fn main() -> ExitCode {
             s.points.possible,
             s.reference.line,
             s.reference.name
-        );
+        ));
     }
     let g = guess(&db, &fp);
-    for line in g.summary(true).map(|s| s.lines()).unwrap_or_default() {
-        println!("{line}");
-    }
-    match g.normal_output_line(true) {
-        Some(line) => println!("{line}"),
-        None => println!("(no match listed)"),
+    lines.extend(g.summary(true).map(|s| s.lines()).unwrap_or_default());
+    lines.push(
+        g.normal_output_line(true)
+            .unwrap_or_else(|| "(no match listed)".to_owned()),
+    );
+    for line in lines {
+        // A closed pipe (`| head`) ends the listing quietly.
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
     }
     ExitCode::SUCCESS
 }
