@@ -680,6 +680,7 @@ fn crafted_databases_list_like_nmap() {
         ("kept28", true),
         ("kept29", true),
         ("cpe-first", true),
+        ("perfect-near", false),
     ] {
         let db = OsDb::load(&dir.join(format!("{name}.os-db"))).unwrap();
         let c = load_capture_from(&dir, name);
