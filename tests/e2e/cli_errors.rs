@@ -40,10 +40,18 @@ fn bad_input_is_one_line_and_exit_2() {
 
 #[test]
 fn parse_only_prints_the_canonical_command() {
-    let (code, stdout, stderr) = run(&["--parse-only", "-sTV", "-p22,80", "198.18.0.1"]);
-    // -sV is recognised and refused until service detection lands.
-    assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stderr.contains("-sV"), "{stderr}");
+    // Letters combine as in Nmap: -sTV is a connect scan with version detection.
+    let (code, stdout, stderr) =
+        run(&["--parse-only", "-sTV", "--version-light", "--allports", "-p22,80", "198.18.0.1"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["plan"]["service_detection"], true);
+    assert_eq!(v["plan"]["version"]["intensity"], 2);
+    let cmd: Vec<String> = serde_json::from_value(v["command_line"].clone()).unwrap();
+    assert!(cmd.windows(2).any(|w| w == ["--version-intensity", "2"]) && cmd.contains(&"--allports".to_owned()), "{cmd:?}");
+    let (code, _, stderr) = run(&["--parse-only", "-sV", "--version-intensity", "10", "198.18.0.1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("between 0 and 9"), "{stderr}");
     let (code, stdout, _) = run(&["--parse-only", "-T4", "-p-", "-Pn", "-n", "198.18.0.1"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();

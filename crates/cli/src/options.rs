@@ -296,6 +296,19 @@ impl Builder {
             Id::PingArp => p.discovery_probes.arp = true,
             Id::DisableArpPing => p.disable_arp_ping = true,
             Id::Traceroute => p.traceroute = true,
+            Id::ScanVersion => p.service_detection = true,
+            Id::VersionIntensity => {
+                let s = value(name, v)?;
+                match s.parse::<u8>() {
+                    Ok(n) if n <= 9 => p.version.intensity = Some(n),
+                    _ => return Err(bad(name, &format!("'{s}' is not an intensity between 0 and 9"))),
+                }
+            }
+            Id::VersionLight => p.version.intensity = Some(2),
+            Id::VersionAll => p.version.intensity = Some(9),
+            Id::VersionTrace => p.version.trace = true,
+            Id::VersionDb => p.version.db = Some(PathBuf::from(nonempty(name, value(name, v)?)?)),
+            Id::AllPorts => p.version.all_ports = true,
             Id::Fragment => self.fragment = self.fragment.saturating_add(1),
             Id::Mtu => self.mtu = Some(raw::mtu(name, value(name, v)?)?),
             Id::Decoys => p.evasion.decoys = raw::decoys(name, value(name, v)?)?,

@@ -217,13 +217,34 @@ fn help_and_version() {
 /// Every unsupported option of Nmap is named exactly; option values are consumed, so the message names the
 /// option and not its argument.
 #[test]
+fn version_detection_options() {
+    let p = plan("-sV");
+    assert!(p.service_detection);
+    assert_eq!(p.version, Default::default());
+    let p = plan("-sTV --version-all --version-trace --allports --versiondb /tmp/probes");
+    assert!(p.service_detection && p.scan_types.contains(&ScanType::Connect));
+    assert_eq!(p.version.intensity, Some(9));
+    assert!(p.version.trace && p.version.all_ports);
+    assert_eq!(p.version.db.as_deref(), Some(std::path::Path::new("/tmp/probes")));
+    // The last intensity option wins, as in Nmap; the canonical command line parses back to the same plan.
+    let p = plan("-sV --version-light --version-intensity 5");
+    assert_eq!(p.version.intensity, Some(5));
+    match parse_args(&p.to_args()) {
+        Ok(ParseOutcome::Plan(again)) => assert_eq!(again, p),
+        other => panic!("{other:?}"),
+    }
+    assert!(err("-sV --version-intensity 10 198.18.0.1").contains("between 0 and 9"));
+    assert!(err("-sV --version-intensity x 198.18.0.1").contains("between 0 and 9"));
+    let empty: Vec<String> = ["-sV", "--versiondb", "", "198.18.0.1"].map(str::to_owned).to_vec();
+    assert!(parse_args(&empty).unwrap_err().to_string().contains("--versiondb"));
+}
+
+#[test]
 fn unsupported_options_are_named() {
     let cases = [
         ("-O", "-O"),
         ("-O2", "-O"),
         ("-A", "-A"),
-        ("-sV", "-sV"),
-        ("-sTV", "-sV"),
         ("-sC", "-sC"),
         ("-sI 198.18.0.9", "-sI"),
         ("--script default", "--script"),
@@ -233,7 +254,6 @@ fn unsupported_options_are_named() {
         ("-sSI 198.18.0.9", "-sI"),
         ("-b ftp.example", "-b"),
         ("--proxies socks4://198.18.0.9:1080", "--proxies"),
-        ("--version-intensity 5", "--version-intensity"),
     ];
     for (s, name) in cases {
         let msg = err(&format!("{s} 198.18.0.1"));
@@ -419,6 +439,8 @@ const IMPLEMENTED: &[&str] = &[
     "-PE", "-PP", "-PM", "-PO", "--traceroute", "-f", "--mtu", "-D", "-S", "-g", "--source-port", "--data",
     "--data-string", "--data-length", "--ip-options", "--ttl", "--spoof-mac", "--badsum", "--iflist",
     "--send-eth", "--send-ip", "--privileged", "--unprivileged",
+    // Service and version detection (issue 6).
+    "-sV", "--version-intensity", "--version-light", "--version-all", "--version-trace",
 ];
 
 /// Extracts `(spelling, how it takes a value)` from Nmap's help text: option lines are indented by two

@@ -7,9 +7,10 @@ use crate::raw_scan::{self, RunSpec, Techniques};
 use crate::dns::Dns;
 use crate::source::{SourceError, Target, TargetSource};
 use portolan_model::{
-    DiscoveryMode, DnsMode, EventBody, HostState, HostStatus, Hostname, HostnameKind, Protocol, Reason, ScanPlan,
+    DiscoveryMode, DnsMode, EventBody, HostState, HostStatus, Hostname, HostnameKind, PortState, Protocol, Reason, ScanPlan,
     Service, Times,
 };
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub struct EngineInput {
     /// UDP probe payloads by port (`-sU`, `-PU`), from the payload database.
     pub udp_payloads: std::collections::HashMap<u16, Vec<u8>>,
     pub service_name: ServiceNamer,
+    /// The probe database for `-sV` (`None` without it).
+    pub version_db: Option<crate::service::SharedProbeDb>,
 }
 
 impl std::fmt::Debug for EngineInput {
@@ -74,7 +77,15 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
     let plan = &input.plan;
     let timing = plan.timing.effective();
     let mut source = input.targets;
+    // -sV probes the ports each host showed open (or open|filtered, UDP), so they are noted as they pass.
+    let open_seen: std::sync::Mutex<HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>>> = Default::default();
     let send = |b: EventBody| {
+        if plan.service_detection
+            && let EventBody::Port { addr, protocol, port, state, .. } = &b
+        {
+            let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
+            seen.entry(*addr).or_default().insert((*protocol, *port), *state);
+        }
         // A closed receiver means nobody listens any more (the session ended); the scan just finishes.
         let _ = tx.send(b);
     };
@@ -429,6 +440,27 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             }
         }
 
+        if let (true, Some(db)) = (plan.service_detection, input.version_db.as_ref()) {
+            let targets: Vec<(IpAddr, Vec<(Protocol, u16)>)> = {
+                let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
+                hosts
+                    .iter()
+                    .filter_map(|h| {
+                        let ports: Vec<(Protocol, u16)> = seen
+                            .remove(&h.ip)?
+                            .into_iter()
+                            .filter(|(_, st)| matches!(st, PortState::Open | PortState::OpenFiltered))
+                            .map(|(k, _)| k)
+                            .collect();
+                        (!ports.is_empty()).then_some((h.ip, ports))
+                    })
+                    .collect()
+            };
+            if !targets.is_empty() {
+                version_scan(targets, db.clone(), plan, &input.service_name, &cancel, &send).await;
+            }
+        }
+
         let names = rdns.await.unwrap_or_default();
         for (ip, name) in names {
             if let Some(n) = name {
@@ -604,4 +636,56 @@ async fn raw_discovery(
         }
     }
     Ok(found)
+}
+
+/// `-sV` over the open ports of one host group: each result replaces the port's table-named service; an
+/// `open|filtered` UDP port that answered a probe becomes open, as in Nmap. Stops early when cancelled.
+async fn version_scan(
+    targets: Vec<(IpAddr, Vec<(Protocol, u16)>)>,
+    db: crate::service::SharedProbeDb,
+    plan: &portolan_model::ScanPlan,
+    namer: &ServiceNamer,
+    cancel: &Cancel,
+    send: &impl Fn(EventBody),
+) {
+    use crate::service::{Outcome, VersionOptions};
+    let opts = VersionOptions {
+        intensity: plan.version.intensity.unwrap_or(portolan_fingerprint::probes::DEFAULT_INTENSITY),
+        all_ports: plan.version.all_ports,
+        trace: plan.version.trace,
+        scanner_version: env!("CARGO_PKG_VERSION").to_owned(),
+        ..VersionOptions::default()
+    };
+    let on_result = |pv: crate::service::PortVersion| {
+        for line in &pv.trace {
+            send(EventBody::Trace { line: line.clone() });
+        }
+        if pv.protocol == Protocol::Udp && pv.responded {
+            send(EventBody::Port {
+                addr: pv.ip,
+                protocol: pv.protocol,
+                port: pv.port,
+                state: PortState::Open,
+                reason: Reason::new("udp-response"),
+                reason_ttl: 0,
+                service: None,
+            });
+        }
+        if matches!(pv.outcome, Outcome::NoAnswer | Outcome::Excluded) {
+            return;
+        }
+        let table = namer(pv.port, pv.protocol).map(|n| Service::from_table(&n));
+        if let Some(service) = pv.outcome.to_service(table) {
+            send(EventBody::ServiceDetected { addr: pv.ip, protocol: pv.protocol, port: pv.port, service });
+        }
+    };
+    let cancelled = async {
+        while !cancel.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        _ = crate::service::detect(targets, db, opts, on_result) => {}
+        _ = cancelled => {}
+    }
 }

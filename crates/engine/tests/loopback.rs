@@ -38,6 +38,7 @@ async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
         techniques: portolan_engine::raw_scan::Techniques::connect_only(),
         udp_payloads: Default::default(),
         service_name: Arc::new(|_, _| None),
+        version_db: None,
     };
     let summary = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(summary.hosts_total, 1);
@@ -103,6 +104,7 @@ async fn list_scan_sends_nothing_and_excludes() {
         techniques: portolan_engine::raw_scan::Techniques::connect_only(),
         udp_payloads: Default::default(),
         service_name: Arc::new(|_, _| None),
+        version_db: None,
     };
     let s = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(s.hosts_total, 3);

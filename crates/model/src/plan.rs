@@ -435,6 +435,25 @@ pub struct Evasion {
     pub badsum: bool,
 }
 
+/// Service and version detection (`-sV`) and its options.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VersionDetection {
+    /// `--version-intensity` 0-9 (`--version-light` is 2, `--version-all` 9); `None` means Nmap's 7.
+    #[serde(default)]
+    pub intensity: Option<u8>,
+    /// `--version-trace`: print what version detection sends and matches.
+    #[serde(default)]
+    pub trace: bool,
+    /// `--allports`: also probe the ports the probe database excludes (printers' raw ports by default).
+    #[serde(default)]
+    pub all_ports: bool,
+    /// `--versiondb FILE`: this probe database instead of Portolan's own (`--datadir` reads Nmap's
+    /// `nmap-service-probes` from that directory).
+    #[serde(default)]
+    pub db: Option<PathBuf>,
+}
+
 /// One scan, fully described. Construct it through the CLI parser (or the app's profile editor) and check it
 /// with the parser's validation; the engine trusts it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -459,6 +478,9 @@ pub struct ScanPlan {
     /// `false` with `-r`.
     pub randomize_ports: bool,
     pub service_detection: bool,
+    /// Options of `-sV`; ignored without it.
+    #[serde(default)]
+    pub version: VersionDetection,
     pub dns: DnsMode,
     pub timing: Timing,
     pub interface: Option<String>,
@@ -580,6 +602,21 @@ impl ScanPlan {
         }
         if self.service_detection {
             push(&mut a, "-sV");
+            let v = &self.version;
+            if let Some(i) = v.intensity {
+                push(&mut a, "--version-intensity");
+                a.push(i.to_string());
+            }
+            if v.trace {
+                push(&mut a, "--version-trace");
+            }
+            if v.all_ports {
+                push(&mut a, "--allports");
+            }
+            if let Some(db) = &v.db {
+                push(&mut a, "--versiondb");
+                a.push(db.display().to_string());
+            }
         }
         match &self.ports {
             PortSelection::Default => {}

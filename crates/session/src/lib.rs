@@ -32,6 +32,8 @@ pub enum SessionError {
     Engine(#[from] portolan_engine::EngineError),
     #[error(transparent)]
     Techniques(#[from] portolan_engine::raw_scan::TechniqueError),
+    #[error(transparent)]
+    Probes(#[from] portolan_fingerprint::ProbeError),
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
 }
@@ -136,6 +138,16 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
             Err(e) => warnings.push(format!("UDP payloads not loaded, probes go empty: {e}")),
         }
     }
+    // -sV's probe database: --versiondb, else Nmap's from --datadir (the user opted in), else Portolan's own.
+    let version_db: Option<portolan_engine::service::SharedProbeDb> = if plan.service_detection {
+        Some(match (&plan.version.db, &plan.datadir) {
+            (Some(file), _) => portolan_fingerprint::ProbeDb::load(file)?.into(),
+            (None, Some(dir)) => portolan_fingerprint::ProbeDb::load_from_datadir(dir)?.into(),
+            (None, None) => portolan_fingerprint::ProbeDb::builtin().into(),
+        })
+    } else {
+        None
+    };
     // Targets are read and checked (including -iL files) before anything is printed or sent.
     let targets = TargetSource::from_plan(&plan).map_err(portolan_engine::EngineError::from)?;
     let db = Arc::new(db);
@@ -212,6 +224,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
             Protocol::Ip => protocols::name(port),
             _ => namer_db.name(port, proto).map(str::to_owned),
         }),
+        version_db,
     };
     let engine_cancel = cancel.clone();
     let mut engine = tokio::spawn(async move { portolan_engine::run(input, tx, engine_cancel).await });

@@ -126,6 +126,13 @@ pub enum Id {
     Privileged,
     Unprivileged,
     Iflist,
+    ScanVersion,
+    VersionIntensity,
+    VersionLight,
+    VersionAll,
+    VersionTrace,
+    VersionDb,
+    AllPorts,
 }
 
 /// The sections of the help text, in Nmap's order.
@@ -277,13 +284,14 @@ pub static OPTIONS: &[OptDef] = &[
     yes(Id::Sequential, &[Short('r')], Flag, "", S::Ports, "Scan ports in order instead of shuffled"),
     yes(Id::TopPorts, &[Long("top-ports")], Req, "<number>", S::Ports, "Scan the <number> most common ports"),
     later(&[Long("port-ratio")], Req, "<ratio>", S::Ports, "Scan ports more common than <ratio>"),
-    later(&[Long("allports")], Flag, "", S::Ports, ""),
+    yes(Id::AllPorts, &[Long("allports")], Flag, "", S::Ports, "Version-probe every open port, even those the probe database excludes"),
     // SERVICE/VERSION DETECTION
-    later(&[Scan('V'), Scan('R')], Flag, "", S::Version, "Find out which service and version listens on open ports"),
-    later(&[Long("version-intensity")], Req, "<level>", S::Version, "Probe intensity from 0 (light) to 9 (all)"),
-    later(&[Long("version-light")], Flag, "", S::Version, "Intensity 2: the likeliest probes only"),
-    later(&[Long("version-all")], Flag, "", S::Version, "Intensity 9: every probe"),
-    later(&[Long("version-trace")], Flag, "", S::Version, "Show what version detection does"),
+    yes(Id::ScanVersion, &[Scan('V'), Scan('R')], Flag, "", S::Version, "Find out which service and version listens on open ports"),
+    yes(Id::VersionIntensity, &[Long("version-intensity")], Req, "<level>", S::Version, "Probe intensity from 0 (light) to 9 (all)"),
+    yes(Id::VersionLight, &[Long("version-light")], Flag, "", S::Version, "Intensity 2: the likeliest probes only"),
+    yes(Id::VersionAll, &[Long("version-all")], Flag, "", S::Version, "Intensity 9: every probe"),
+    yes(Id::VersionTrace, &[Long("version-trace")], Flag, "", S::Version, "Show what version detection does"),
+    yes(Id::VersionDb, &[Long("versiondb")], Req, "<file>", S::Version, "Probe database to use (Nmap's nmap-service-probes format)"),
     // SCRIPT SCAN
     later(&[Scan('C')], Flag, "", S::Scripts, "The default scripts (--script=default)"),
     later(&[Long("script")], Req, "<scripts>", S::Scripts, "Run scripts: files, directories or categories, comma separated"),

@@ -8,6 +8,7 @@ import type { PortSelection } from "./PortSelection";
 import type { PortSpec } from "./PortSpec";
 import type { ScanType } from "./ScanType";
 import type { Timing } from "./Timing";
+import type { VersionDetection } from "./VersionDetection";
 
 /**
  * One scan, fully described. Construct it through the CLI parser (or the app's profile editor) and check it
@@ -37,7 +38,11 @@ exclude_ports: PortSpec | null,
 /**
  * `false` with `-r`.
  */
-randomize_ports: boolean, service_detection: boolean, dns: DnsMode, timing: Timing, interface: string | null, verbosity: number, debug: number, reason: boolean, open_only: boolean, packet_trace: boolean, outputs: Outputs, datadir: string | null, 
+randomize_ports: boolean, service_detection: boolean, 
+/**
+ * Options of `-sV`; ignored without it.
+ */
+version: VersionDetection, dns: DnsMode, timing: Timing, interface: string | null, verbosity: number, debug: number, reason: boolean, open_only: boolean, packet_trace: boolean, outputs: Outputs, datadir: string | null, 
 /**
  * `--scanflags`: the TCP flags of the raw TCP scan (SYN scan's rules when no TCP scan type is given).
  */

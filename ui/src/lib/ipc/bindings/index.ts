@@ -42,3 +42,4 @@ export type { TimingTemplate } from "./TimingTemplate";
 export type { Trace } from "./Trace";
 export type { TraceHop } from "./TraceHop";
 export type { Uptime } from "./Uptime";
+export type { VersionDetection } from "./VersionDetection";
