@@ -222,7 +222,7 @@ pub fn ip_id_words(class: &str) -> &'static str {
         "Z" => "All zeros",
         "I" => "Incremental",
         "BI" => "Broken little-endian incremental",
-        "RI" => "Randomized",
+        "RI" => "Random positive increments",
         "RD" => "Randomized",
         _ if u32::from_str_radix(class, 16).is_ok() => "Constant",
         _ => "Busy server or unknown class",

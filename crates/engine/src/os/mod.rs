@@ -16,7 +16,7 @@ pub mod probes;
 pub mod run;
 
 use portolan_fingerprint::os::{OsDb, SubjectFingerprint};
-use portolan_model::{SequenceClass, TcpSequence, Uptime};
+use portolan_model::{EventBody, OsInfo, OsPortUsed, PortState, Protocol, SequenceClass, TcpSequence, Uptime};
 use portolan_netio::{LinkType, LiveConfig, LiveIo, NetError, PacketIo, Route};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -138,9 +138,39 @@ pub struct OsProbeOutcome {
     pub tcp_sequence: Option<TcpSequence>,
     pub ip_id_sequence: Option<SequenceClass>,
     pub tcp_ts_sequence: Option<SequenceClass>,
+    /// The ports the probes used, as Nmap lists them (`<portused>`): the open TCP port, the closed TCP port
+    /// when it answered or came from the port scan, the closed UDP port when it answered.
+    pub ports_used: Vec<OsPortUsed>,
     pub packets_sent: u32,
     pub packets_received: u32,
     pub elapsed: Duration,
+}
+
+impl OsProbeOutcome {
+    /// The report's view: matches from `db` (none without one), the fingerprint as Nmap prints it (wrapped
+    /// under good conditions, one test per line otherwise) and the ports used.
+    pub fn os_info(&self, db: Option<&OsDb>) -> OsInfo {
+        let mut info = match db {
+            Some(db) => portolan_fingerprint::os::guess(db, &self.fingerprint).to_os_info(&self.fingerprint),
+            None => OsInfo { ports_used: Vec::new(), matches: Vec::new(), fingerprint: None },
+        };
+        info.fingerprint = Some(self.fingerprint.printed_text());
+        info.ports_used = self.ports_used.clone();
+        info
+    }
+
+    /// The `OsDetected` event for host `addr`.
+    pub fn event_body(&self, addr: IpAddr, db: Option<&OsDb>) -> EventBody {
+        EventBody::OsDetected {
+            addr,
+            os: self.os_info(db),
+            uptime: self.uptime.clone(),
+            distance: self.distance,
+            tcp_sequence: self.tcp_sequence.clone(),
+            ip_id_sequence: self.ip_id_sequence.clone(),
+            tcp_ts_sequence: self.tcp_ts_sequence.clone(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -297,7 +327,13 @@ pub fn fingerprint_with_io(
         }
         _ => None,
     };
+    let scan_port = |attr: &str| fp.test("SCAN").and_then(|t| t.get(attr)).and_then(|v| v.parse::<u16>().ok());
+    let ports_used = [("OT", PortState::Open, Protocol::Tcp), ("CT", PortState::Closed, Protocol::Tcp), ("CU", PortState::Closed, Protocol::Udp)]
+        .into_iter()
+        .filter_map(|(a, state, protocol)| scan_port(a).map(|port| OsPortUsed { state, protocol, port }))
+        .collect();
     Ok(OsProbeOutcome {
+        ports_used,
         fingerprint: fp,
         tries,
         warnings,

@@ -148,6 +148,11 @@ fn a_scripted_stack_gives_every_line() {
     assert!(fp.contains("IE(R=Y%DFI=N%T=40%CD=S)"), "{fp}");
     assert!(o.good_conditions && o.warnings.is_empty(), "{:?}", o.warnings);
     assert_eq!(o.tries, 1, "no database: one try");
+    let used: Vec<(u16, PortState)> = o.ports_used.iter().map(|p| (p.port, p.state)).collect();
+    assert_eq!(used, [(22, PortState::Open), (23, PortState::Closed), (40_000, PortState::Closed)]);
+    let EventBody::OsDetected { os, distance, tcp_sequence, .. } = o.event_body(THEM.into(), None) else { panic!() };
+    assert_eq!((distance, os.fingerprint.as_deref()), (Some(1), Some(o.fingerprint.to_nmap_text().as_str())));
+    assert_eq!(tcp_sequence.map(|t| (t.index, t.difficulty)), Some((0, "Trivial joke".to_string())));
     assert_eq!((o.distance, o.distance_method), (Some(1), Some(DistanceMethod::Direct)));
     // 16 probes and three more copies of each unanswered one (ECN, T2, T3).
     assert_eq!((o.packets_sent, o.packets_received), (25, 13));
