@@ -58,11 +58,63 @@ pub fn save_report(report: &ScanReport, format: SaveFormat, path: &str) -> Resul
     std::fs::write(path, text).map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot write {path}: {e}")))
 }
 
-/// A report read from a file the user chose.
+/// The first part of a report being opened: everything but the hosts, the first screenful of hosts, and how
+/// many hosts there are. The window asks for the rest with [`OpenReports::next`], one chunk per frame, so it
+/// paints the first screen of a 65,536-host file before the rest has crossed the IPC.
 #[derive(Debug, Clone, Serialize)]
-pub struct OpenedReport {
-    pub path: String,
+pub struct OpenBegin {
+    /// Names the rest of the hosts for `next`; 0 when there is no rest.
+    pub id: u64,
     pub report: ScanReport,
+    pub total_hosts: usize,
+    pub hosts: Vec<portolan_model::HostReport>,
+}
+
+/// A screenful of hosts, sent with the report's header.
+pub const FIRST_HOSTS: usize = 200;
+/// Hosts per later chunk: about 2.8 MB of JSON, some 40 ms to parse in the web view.
+pub const CHUNK_HOSTS: usize = 4096;
+/// Reports being opened at once; beyond this the oldest is dropped (its window was closed mid-open).
+const MAX_OPEN: usize = 8;
+
+/// Hosts of reports being opened, by id, not yet sent to the window.
+#[derive(Debug, Default)]
+pub struct OpenReports {
+    next_id: std::sync::atomic::AtomicU64,
+    pending: std::sync::Mutex<std::collections::VecDeque<(u64, std::vec::IntoIter<portolan_model::HostReport>)>>,
+}
+
+impl OpenReports {
+    /// Reads the report and keeps all but the first screenful of hosts for [`next`](Self::next).
+    pub fn begin(&self, source: &XmlSource) -> Result<OpenBegin, CommandError> {
+        let mut report = open_xml(source)?;
+        let mut rest = std::mem::take(&mut report.hosts).into_iter();
+        let total_hosts = rest.len();
+        let hosts: Vec<_> = rest.by_ref().take(FIRST_HOSTS).collect();
+        let id = if rest.len() == 0 {
+            0
+        } else {
+            let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            if pending.len() >= MAX_OPEN {
+                pending.pop_front();
+            }
+            pending.push_back((id, rest));
+            id
+        };
+        Ok(OpenBegin { id, report, total_hosts, hosts })
+    }
+
+    /// The next chunk of hosts of report `id`; empty when all were sent (or `id` is unknown).
+    pub fn next(&self, id: u64) -> Vec<portolan_model::HostReport> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(at) = pending.iter().position(|(i, _)| *i == id) else { return Vec::new() };
+        let chunk: Vec<_> = pending[at].1.by_ref().take(CHUNK_HOSTS).collect();
+        if pending[at].1.len() == 0 {
+            pending.remove(at);
+        }
+        chunk
+    }
 }
 
 async fn picked(rx: tokio::sync::oneshot::Receiver<Option<tauri_plugin_dialog::FilePath>>) -> Option<PathBuf> {
@@ -71,8 +123,8 @@ async fn picked(rx: tokio::sync::oneshot::Receiver<Option<tauri_plugin_dialog::F
     rx.await.ok().flatten().and_then(|p| p.into_path().ok())
 }
 
-/// The native Open dialog, then [`open_xml`]. `None` when the user cancels.
-pub async fn open_dialog<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result<Option<OpenedReport>, CommandError> {
+/// The native Open dialog: the path chosen, `None` when the user cancels.
+pub async fn pick_xml<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
@@ -82,10 +134,7 @@ pub async fn open_dialog<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Result
         .pick_file(move |p| {
             let _ = tx.send(p);
         });
-    let Some(path) = picked(rx).await else { return Ok(None) };
-    let path = path.display().to_string();
-    let report = open_xml(&XmlSource::Path { path: path.clone() })?;
-    Ok(Some(OpenedReport { path, report }))
+    picked(rx).await.map(|p| p.display().to_string())
 }
 
 /// The native Save dialog, then [`save_report`]. Returns the path written, `None` when the user cancels.
@@ -112,4 +161,39 @@ pub async fn save_dialog<R: tauri::Runtime>(
     let path = path.display().to_string();
     save_report(report, format, &path)?;
     Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portolan_model::{HostReport, HostState, HostStatus, Reason};
+
+    #[test]
+    fn a_screenful_first_then_chunks_with_every_host_once_in_order() {
+        let status = HostStatus { state: HostState::Up, reason: Reason::new("user-set"), reason_ttl: 0 };
+        let hosts: Vec<HostReport> = (0..10_000u32)
+            .map(|i| HostReport::new(std::net::IpAddr::from([198, 18, (i >> 8) as u8, i as u8]), status.clone()))
+            .collect();
+        let mut report = ScanReport::empty("portolan");
+        report.hosts = hosts.clone();
+        let xml = portolan_report::xml::render(&report, &RenderOptions::default());
+        let open = OpenReports::default();
+        let b = open.begin(&XmlSource::Text { text: xml }).expect("open");
+        assert_eq!((b.total_hosts, b.hosts.len(), b.report.hosts.len()), (10_000, FIRST_HOSTS, 0));
+        assert_ne!(b.id, 0);
+        let mut got: Vec<_> = b.hosts.iter().filter_map(HostReport::ip).collect();
+        let mut sizes = Vec::new();
+        loop {
+            let chunk = open.next(b.id);
+            if chunk.is_empty() {
+                break;
+            }
+            sizes.push(chunk.len());
+            got.extend(chunk.iter().filter_map(HostReport::ip));
+        }
+        assert_eq!(sizes, vec![CHUNK_HOSTS, CHUNK_HOSTS, 10_000 - FIRST_HOSTS - 2 * CHUNK_HOSTS]);
+        assert_eq!(got, hosts.iter().filter_map(HostReport::ip).collect::<Vec<_>>());
+        assert!(open.next(b.id).is_empty(), "nothing is kept once sent");
+        assert!(open.pending.lock().expect("lock").is_empty());
+    }
 }

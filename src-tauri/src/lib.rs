@@ -18,7 +18,7 @@ pub mod helper;
 pub mod settings;
 
 pub use error::{CommandError, ErrorCode};
-use files::{OpenedReport, SaveFormat, XmlSource};
+use files::{OpenBegin, OpenReports, SaveFormat, XmlSource};
 use settings::{Settings, SettingsStore};
 use tauri::Manager;
 use helper::{ParsedPlan, Registry, ScanMessage};
@@ -63,8 +63,21 @@ async fn save_report(report: ScanReport, format: SaveFormat, path: String) -> Re
 }
 
 #[tauri::command]
-async fn open_xml_dialog(app: tauri::AppHandle) -> Result<Option<OpenedReport>, CommandError> {
-    files::open_dialog(&app).await
+async fn open_xml_begin(app: tauri::AppHandle, source: XmlSource) -> Result<OpenBegin, CommandError> {
+    // Parsing a large file takes a while: off the async workers.
+    tauri::async_runtime::spawn_blocking(move || app.state::<OpenReports>().begin(&source))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::BadFile, format!("opening the file failed: {e}")))?
+}
+
+#[tauri::command]
+fn open_xml_next(state: tauri::State<'_, OpenReports>, id: u64) -> Vec<portolan_model::HostReport> {
+    state.next(id)
+}
+
+#[tauri::command]
+async fn pick_xml_file(app: tauri::AppHandle) -> Option<String> {
+    files::pick_xml(&app).await
 }
 
 #[tauri::command]
@@ -120,6 +133,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .manage(Registry::new(helper::helper_path()))
         .manage(StartupFiles(files))
+        .manage(OpenReports::default())
         .setup(|app| {
             let dir = app.path().app_config_dir().ok();
             app.manage(SettingsStore::open(dir));
@@ -132,7 +146,9 @@ pub fn run() {
             open_xml,
             save_report,
             render_report,
-            open_xml_dialog,
+            open_xml_begin,
+            open_xml_next,
+            pick_xml_file,
             save_report_dialog,
             get_settings,
             set_settings,

@@ -150,6 +150,11 @@ async fn a_saved_xml_opens_and_saves_in_every_format() {
         let text = std::fs::read_to_string(&out).expect("read back");
         assert!(text.contains(&needle), "{fmt:?}: {needle} not in\n{text}");
     }
+    // Opened in parts: the header and the first hosts at once (one host: nothing left for later).
+    let open = files::OpenReports::default();
+    let b = open.begin(&XmlSource::Path { path: xml.display().to_string() }).expect("begin");
+    assert_eq!((b.id, b.total_hosts, &b.hosts), (0, 1, &report.hosts));
+    assert!(open.begin(&XmlSource::Text { text: "<nmaprun><host>".into() }).is_err());
     let bad = files::open_xml(&XmlSource::Text { text: "<nmaprun><host>".into() }).expect_err("truncated");
     assert_eq!(bad.code, ErrorCode::BadFile);
     let missing = files::open_xml(&XmlSource::Path { path: "/nonexistent/x.xml".into() }).expect_err("missing");
@@ -157,8 +162,9 @@ async fn a_saved_xml_opens_and_saves_in_every_format() {
     drop(listener);
 }
 
-/// The helper processes this test process started, found through /proc (their parent is us).
-fn our_helpers() -> Vec<i32> {
+/// The helper processes this test process started whose command line holds `needle`, found through /proc
+/// (their parent is us; other tests run helpers at the same time).
+fn our_helpers(needle: &str) -> Vec<i32> {
     let me = std::process::id().to_string();
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
@@ -166,7 +172,9 @@ fn our_helpers() -> Vec<i32> {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
         // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis.
         let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
-        if rest.split_whitespace().nth(1) == Some(me.as_str()) && stat.contains("(portolan)") {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if rest.split_whitespace().nth(1) == Some(me.as_str()) && stat.contains("(portolan)") && cmdline.contains(needle) {
             out.push(pid);
         }
     }
@@ -192,7 +200,7 @@ async fn a_helper_killed_from_outside_leaves_an_interrupted_scan_with_what_it_fo
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(has_open(&sink.messages()), "the open port was never streamed");
-    let pids = our_helpers();
+    let pids = our_helpers(&cmd);
     assert_eq!(pids.len(), 1, "one helper running: {pids:?}");
     let st = std::process::Command::new("kill").args(["-KILL", &pids[0].to_string()]).status().expect("kill");
     assert!(st.success());

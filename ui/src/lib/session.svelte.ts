@@ -2,10 +2,10 @@
 // as they arrive, but the screen is told at most once per FLUSH_MS (`version` bumps), so a stream of 65,536
 // port events costs a handful of re-renders instead of 65,536.
 import { toIpcError, type Backend, type IpcError, type ScanExit } from "./ipc/backend";
-import type { ScanEvent, ScanReport } from "./ipc/bindings";
+import type { HostReport, ScanEvent, ScanReport } from "./ipc/bindings";
 import { LiveFold } from "./fold";
 
-export type SessionStatus = "idle" | "starting" | "running" | "done" | "interrupted" | "failed" | "loaded";
+export type SessionStatus = "idle" | "starting" | "running" | "done" | "interrupted" | "failed" | "loading" | "loaded";
 
 const FLUSH_MS = 50;
 
@@ -92,9 +92,35 @@ export class ScanSession {
 
   /** Shows a saved report (an opened XML file) the same way as a live scan. */
   load(report: ScanReport): void {
+    this.beginLoad(report, report.hosts.length);
+    this.appendHosts(report.hosts);
+    this.endLoad();
+  }
+
+  /** `loaded` of `total` hosts of a report being opened. */
+  loadedHosts = $state(0);
+  totalHosts = $state(0);
+
+  /** A report being opened in chunks (Backend.openXml): its header first, hosts as they arrive. */
+  beginLoad(report: ScanReport, totalHosts: number): void {
     this.reset();
-    const f = this.fold;
-    Object.assign(f.report, report);
+    Object.assign(this.fold.report, { ...report, hosts: [] });
+    this.totalHosts = totalHosts;
+    this.loadedHosts = 0;
+    this.status = "loading";
+  }
+
+  appendHosts(hosts: readonly HostReport[]): void {
+    const all = this.fold.report.hosts;
+    const first = all.length === 0;
+    for (const h of hosts) all.push(h);
+    this.loadedHosts = all.length;
+    // The first screenful shows at once; later chunks at most once per FLUSH_MS, like live events.
+    if (first) this.flush();
+    else this.schedule();
+  }
+
+  endLoad(): void {
     this.status = "loaded";
     this.flush();
   }

@@ -1,6 +1,6 @@
 // The one seam between the UI and Rust. Components receive a `Backend` and never import Tauri themselves, so
 // tests run them against `MockBackend` and the app against `TauriBackend`.
-import type { ScanEvent, ScanPlan, ScanReport } from "./bindings";
+import type { HostReport, ScanEvent, ScanPlan, ScanReport } from "./bindings";
 
 /** A typed error from the Rust side: a stable machine-readable code and a sentence for the user. */
 export interface IpcError {
@@ -62,10 +62,10 @@ export type SaveFormat = "xml" | "json" | "normal";
 /** Where a saved report comes from: a file on disk, or text already read (drag and drop, tests). */
 export type XmlSource = { path: string } | { text: string };
 
-/** A report read from a file the user picked in the Open dialog. */
-export interface OpenedReport {
-  path: string;
-  report: ScanReport;
+/** Receives a report being opened: first the report without hosts, then its hosts in chunks, in order. */
+export interface OpenSink {
+  start(report: ScanReport, totalHosts: number): void;
+  hosts(hosts: HostReport[]): void;
 }
 
 export type Theme = "system" | "light" | "dark";
@@ -88,14 +88,17 @@ export interface Backend {
   startScan(args: string[], callbacks: ScanCallbacks): Promise<string>;
   /** Asks the helper to stop (signal, then kill after a grace period). Its `exit` still arrives. */
   cancelScan(id: string): Promise<void>;
-  /** Reads an XML file written by Nmap or Portolan. */
-  openXml(source: XmlSource): Promise<ScanReport>;
+  /**
+   * Reads an XML file written by Nmap or Portolan into `sink` (the first screen's hosts arrive first, the rest
+   * in chunks). Resolves when every host was delivered; rejects, before `start`, for a file that is not a report.
+   */
+  openXml(source: XmlSource, sink: OpenSink): Promise<void>;
   /** `report` as text in one of the CLI's output formats, by the CLI's own writers. */
   renderReport(report: ScanReport, format: SaveFormat): Promise<string>;
   /** Writes `report` to `path` in one of the CLI's output formats. */
   saveReport(report: ScanReport, format: SaveFormat, path: string): Promise<void>;
-  /** The native Open dialog, then `openXml`. `null` when the user cancels. */
-  openXmlDialog(): Promise<OpenedReport | null>;
+  /** The native Open dialog: the path chosen, or `null` when the user cancels. */
+  pickXmlFile(): Promise<string | null>;
   /** The native Save dialog, then `saveReport`. The path written, or `null` when the user cancels. */
   saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null>;
   getSettings(): Promise<Settings>;

@@ -6,7 +6,7 @@ import { normalText } from "../normal";
 import type {
   Backend,
   IpcError,
-  OpenedReport,
+  OpenSink,
   ParseResult,
   SaveFormat,
   ScanCallbacks,
@@ -45,7 +45,7 @@ export interface MockOptions {
   /** The recording a scan with these arguments replays. */
   scan?: (args: string[]) => Recording;
   openXml?: (source: XmlSource) => ScanReport;
-  /** What the Open dialog "picks": a path handed to `openXml`, or null for a cancelled dialog. */
+  /** What the Open dialog "picks": a path, or null for a cancelled dialog. */
   openDialogPath?: () => string | null;
   /** What the Save dialog "picks"; null for a cancelled dialog. */
   saveDialogPath?: (format: SaveFormat) => string | null;
@@ -133,9 +133,14 @@ export class MockBackend implements Backend {
     setTimeout(() => run.callbacks.onExit({ code: null, signal: 15, interrupted: true, stderr: "" }), 0);
   }
 
-  async openXml(source: XmlSource): Promise<ScanReport> {
+  async openXml(source: XmlSource, sink: OpenSink): Promise<void> {
     if (!this.opts.openXml) throw unavailable;
-    return this.opts.openXml(source);
+    const report = this.opts.openXml(source);
+    sink.start({ ...report, hosts: [] }, report.hosts.length);
+    // Chunked like the Rust side: a screenful first, then the rest.
+    for (let i = 0; i < report.hosts.length; i = i === 0 ? 200 : i + 8192) {
+      sink.hosts(report.hosts.slice(i, i === 0 ? 200 : i + 8192));
+    }
   }
 
   /** The preview's stand-in for Rust's writers: the normal layout only (ui/src/lib/normal.ts). */
@@ -148,10 +153,8 @@ export class MockBackend implements Backend {
     this.saved.push({ report, format, path });
   }
 
-  async openXmlDialog(): Promise<OpenedReport | null> {
-    const path = this.opts.openDialogPath ? this.opts.openDialogPath() : null;
-    if (path === null) return null;
-    return { path, report: await this.openXml({ path }) };
+  async pickXmlFile(): Promise<string | null> {
+    return this.opts.openDialogPath ? this.opts.openDialogPath() : null;
   }
 
   async saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null> {

@@ -1,11 +1,19 @@
 // `Backend` over Tauri commands (src-tauri). Command names and argument names are the contract with the Rust
 // side; errors arrive as `IpcError` objects.
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { ScanReport } from "./bindings";
+import type { HostReport, ScanReport } from "./bindings";
+
+/** What `open_xml_begin` answers (src-tauri/src/files.rs `OpenBegin`). */
+interface OpenBegin {
+  id: number;
+  report: ScanReport;
+  total_hosts: number;
+  hosts: HostReport[];
+}
 import {
   toIpcError,
   type Backend,
-  type OpenedReport,
+  type OpenSink,
   type ParsedPlan,
   type ParseResult,
   type SaveFormat,
@@ -46,11 +54,17 @@ export class TauriBackend implements Backend {
     }
   }
 
-  async openXml(source: XmlSource): Promise<ScanReport> {
-    try {
-      return await invoke<ScanReport>("open_xml", { source });
-    } catch (e) {
-      throw toIpcError(e);
+  async openXml(source: XmlSource, sink: OpenSink): Promise<void> {
+    const b = await call<OpenBegin>("open_xml_begin", { source });
+    sink.start(b.report, b.total_hosts);
+    sink.hosts(b.hosts);
+    if (b.id === 0) return;
+    // The rest, one chunk per frame: the window paints between chunks instead of parsing them all first.
+    for (;;) {
+      await new Promise<void>((r) => requestAnimationFrame(() => r()));
+      const hosts = await call<HostReport[]>("open_xml_next", { id: b.id });
+      if (hosts.length === 0) return;
+      sink.hosts(hosts);
     }
   }
 
@@ -62,8 +76,8 @@ export class TauriBackend implements Backend {
     await call<void>("save_report", { report, format, path });
   }
 
-  openXmlDialog(): Promise<OpenedReport | null> {
-    return call<OpenedReport | null>("open_xml_dialog", {});
+  pickXmlFile(): Promise<string | null> {
+    return call<string | null>("pick_xml_file", {});
   }
 
   saveReportDialog(report: ScanReport, format: SaveFormat): Promise<string | null> {
