@@ -22,7 +22,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (&["198.18.0.0/33"], "/33"),
         (&["-sT"], "portolan: no targets were specified"),
         (&["-iL", "/nonexistent/list.txt"], "/nonexistent/list.txt"),
-        (&["-O", "127.0.0.1"], "portolan: option -O is not supported yet"),
+        (&["-sC", "127.0.0.1"], "portolan: option -sC is not supported yet"),
         (&["-sI", "198.18.0.9", "127.0.0.1"], "portolan: option -sI is not supported yet"),
         (&["--ttl", "300", "127.0.0.1"], "portolan: --ttl: '300' is not a number between 0 and 255"),
         (&["-sS", "-sA", "127.0.0.1"], "more than one type of TCP scan"),

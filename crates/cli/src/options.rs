@@ -309,6 +309,20 @@ impl Builder {
             Id::VersionTrace => p.version.trace = true,
             Id::VersionDb => p.version.db = Some(PathBuf::from(nonempty(name, value(name, v)?)?)),
             Id::AllPorts => p.version.all_ports = true,
+            Id::OsDetect => match v {
+                // Nmap's -O takes an optional generation number; only the second generation exists now.
+                None | Some("2") => p.os_detection = true,
+                Some(other) => return Err(bad(name, format!("'{other}': only -O (second-generation OS detection) exists"))),
+            },
+            Id::OsscanLimit => p.os.limit = true,
+            Id::OsscanGuess => p.os.guess = true,
+            Id::MaxOsTries => {
+                let s = value(name, v)?;
+                match s.parse::<u32>() {
+                    Ok(n) if (1..=50).contains(&n) => p.os.max_tries = Some(n),
+                    _ => return Err(bad(name, format!("'{s}' is not a number of tries between 1 and 50"))),
+                }
+            }
             Id::Fragment => self.fragment = self.fragment.saturating_add(1),
             Id::Mtu => self.mtu = Some(raw::mtu(name, value(name, v)?)?),
             Id::Decoys => p.evasion.decoys = raw::decoys(name, value(name, v)?)?,

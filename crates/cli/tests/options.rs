@@ -240,10 +240,24 @@ fn version_detection_options() {
 }
 
 #[test]
+fn os_detection_options() {
+    let p = plan("-O");
+    assert!(p.os_detection && p.needs_raw());
+    assert_eq!(p.os, Default::default());
+    let p = plan("-O2 --osscan-limit --fuzzy --max-os-tries 2");
+    assert!(p.os_detection && p.os.limit && p.os.guess);
+    assert_eq!(p.os.max_tries, Some(2));
+    match parse_args(&p.to_args()) {
+        Ok(ParseOutcome::Plan(again)) => assert_eq!(again, p),
+        other => panic!("{other:?}"),
+    }
+    assert!(err("-O1 198.18.0.1").contains("only -O"));
+    assert!(err("-O --max-os-tries 0 198.18.0.1").contains("between 1 and 50"));
+}
+
+#[test]
 fn unsupported_options_are_named() {
     let cases = [
-        ("-O", "-O"),
-        ("-O2", "-O"),
         ("-A", "-A"),
         ("-sC", "-sC"),
         ("-sI 198.18.0.9", "-sI"),
@@ -441,6 +455,8 @@ const IMPLEMENTED: &[&str] = &[
     "--send-eth", "--send-ip", "--privileged", "--unprivileged",
     // Service and version detection (issue 6).
     "-sV", "--version-intensity", "--version-light", "--version-all", "--version-trace",
+    // OS detection (issue 9).
+    "-O", "--osscan-limit", "--osscan-guess",
 ];
 
 /// Extracts `(spelling, how it takes a value)` from Nmap's help text: option lines are indented by two

@@ -64,6 +64,13 @@ pub fn choose_with(plan: &ScanPlan, can_raw: bool, why_not: &str) -> Result<Tech
         plan.scan_types.clone()
     };
     if !can_raw {
+        if plan.os_detection {
+            return Err(TechniqueError::NeedsPrivileges(
+                "-O (OS detection)".into(),
+                why_not.to_owned(),
+                portolan_netio::privilege::fix_hint(),
+            ));
+        }
         if let Some(t) = types.iter().copied().find(|t| matches!(t, ScanType::Udp | ScanType::SctpInit | ScanType::SctpCookieEcho | ScanType::IpProtocol)) {
             return Err(TechniqueError::NeedsPrivileges(
                 format!("-s{}", t.letter()),
@@ -386,6 +393,10 @@ mod tests {
         let t = choose_with(&syn, false, "no CAP_NET_RAW").unwrap();
         assert_eq!(t.scan_types, vec![ScanType::Connect]);
         assert!(t.notices[0].contains("falling back to a connect scan"), "{:?}", t.notices);
+        let os = ScanPlan { os_detection: true, ..ScanPlan::new() };
+        let e = choose_with(&os, false, "no CAP_NET_RAW").unwrap_err().to_string();
+        assert!(e.contains("-O (OS detection) needs raw-packet privileges") && e.contains("setcap"), "{e}");
+        assert!(choose_with(&os, true, "").is_ok());
         let udp = ScanPlan { scan_types: vec![ScanType::Udp], ..ScanPlan::new() };
         let e = choose_with(&udp, false, "no CAP_NET_RAW").unwrap_err().to_string();
         assert!(e.contains("-sU needs raw-packet privileges") && e.contains("setcap"), "{e}");

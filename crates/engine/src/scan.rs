@@ -40,6 +40,8 @@ pub struct EngineInput {
     pub service_name: ServiceNamer,
     /// The probe database for `-sV` (`None` without it).
     pub version_db: Option<crate::service::SharedProbeDb>,
+    /// The OS database for `-O` (`None` without it).
+    pub os_db: Option<Arc<portolan_fingerprint::os::OsDb>>,
 }
 
 impl std::fmt::Debug for EngineInput {
@@ -80,7 +82,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
     // -sV probes the ports each host showed open (or open|filtered, UDP), so they are noted as they pass.
     let open_seen: std::sync::Mutex<HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>>> = Default::default();
     let send = |b: EventBody| {
-        if plan.service_detection
+        if (plan.service_detection || plan.os_detection)
             && let EventBody::Port { addr, protocol, port, state, .. } = &b
         {
             let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -440,24 +442,32 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
             }
         }
 
+        // The port states of this group's hosts, for -sV and -O.
+        let states: HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>> = {
+            let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
+            hosts.iter().filter_map(|h| seen.remove(&h.ip).map(|m| (h.ip, m))).collect()
+        };
         if let (true, Some(db)) = (plan.service_detection, input.version_db.as_ref()) {
-            let targets: Vec<(IpAddr, Vec<(Protocol, u16)>)> = {
-                let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
-                hosts
-                    .iter()
-                    .filter_map(|h| {
-                        let ports: Vec<(Protocol, u16)> = seen
-                            .remove(&h.ip)?
-                            .into_iter()
-                            .filter(|(_, st)| matches!(st, PortState::Open | PortState::OpenFiltered))
-                            .map(|(k, _)| k)
-                            .collect();
-                        (!ports.is_empty()).then_some((h.ip, ports))
-                    })
-                    .collect()
-            };
-            if !targets.is_empty() {
+            let targets: Vec<(IpAddr, Vec<(Protocol, u16)>)> = hosts
+                .iter()
+                .filter_map(|h| {
+                    let ports: Vec<(Protocol, u16)> = states
+                        .get(&h.ip)?
+                        .iter()
+                        .filter(|(_, st)| matches!(st, PortState::Open | PortState::OpenFiltered))
+                        .map(|(k, _)| *k)
+                        .collect();
+                    (!ports.is_empty()).then_some((h.ip, ports))
+                })
+                .collect();
+            if !targets.is_empty() && !cancel.is_cancelled() {
                 version_scan(targets, db.clone(), plan, &input.service_name, &cancel, &send).await;
+            }
+        }
+        if let (true, true, Some(db)) = (plan.os_detection, input.techniques.raw, input.os_db.as_ref()) {
+            let ips: Vec<(IpAddr, Option<Duration>)> = hosts.iter().map(|h| (h.ip, h.rtt.srtt())).collect();
+            if !ips.is_empty() && !cancel.is_cancelled() {
+                os_scan(&ips, &states, db.clone(), plan, &cancel, &send).await;
             }
         }
 
@@ -687,5 +697,84 @@ async fn version_scan(
     tokio::select! {
         _ = crate::service::detect(targets, db, opts, on_result) => {}
         _ = cancelled => {}
+    }
+}
+
+/// How many hosts OS detection probes at once (each has its own capture and up to 16 probes in flight).
+const OS_PARALLEL: usize = 8;
+
+/// `-O` over the up hosts of one group: Nmap's probes with the first open and first closed TCP port (and a
+/// closed UDP port) the port scan found, scored against `db`. A host without both an open and a closed
+/// port is probed anyway with Nmap's warning, or skipped with `--osscan-limit`.
+async fn os_scan(
+    hosts: &[(IpAddr, Option<Duration>)],
+    states: &HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>>,
+    db: Arc<portolan_fingerprint::os::OsDb>,
+    plan: &ScanPlan,
+    cancel: &Cancel,
+    send: &impl Fn(EventBody),
+) {
+    use crate::os::{OsProbeOptions, OsProbeTarget, fingerprint_host};
+    let addrs: Vec<IpAddr> = hosts.iter().map(|h| h.0).collect();
+    let (_machine, routes) = raw_scan::routes(&addrs, plan);
+    let mut jobs: JoinSet<(IpAddr, Result<crate::os::OsProbeOutcome, crate::os::OsError>)> = JoinSet::new();
+    let mut waiting = hosts.iter().zip(routes).peekable();
+    loop {
+        while jobs.len() < OS_PARALLEL
+            && let Some(((ip, rtt), route)) = waiting.next()
+        {
+            let first = |proto: Protocol, want: PortState| {
+                states.get(ip).and_then(|m| m.iter().find(|(k, st)| k.0 == proto && **st == want).map(|(k, _)| k.1))
+            };
+            let (open, closed) = (first(Protocol::Tcp, PortState::Open), first(Protocol::Tcp, PortState::Closed));
+            // Without both, the probes still run (the outcome carries Nmap's "may be unreliable" warning).
+            if plan.os.limit && (open.is_none() || closed.is_none()) {
+                continue;
+            }
+            let IpAddr::V4(v4) = ip else {
+                send(EventBody::Warning { message: format!("OS detection of {ip}: IPv6 OS detection is not supported yet") });
+                continue;
+            };
+            let route = match route {
+                Ok(r) => r,
+                Err(e) => {
+                    send(EventBody::Warning { message: format!("OS detection of {ip}: {e}") });
+                    continue;
+                }
+            };
+            let mut target = match OsProbeTarget::from_route(*v4, &route) {
+                Ok(t) => t,
+                Err(e) => {
+                    send(EventBody::Warning { message: e.to_string() });
+                    continue;
+                }
+            };
+            target.open_tcp_port = open;
+            target.closed_tcp_port = closed;
+            target.closed_udp_port = first(Protocol::Udp, PortState::Closed);
+            target.rtt_hint = *rtt;
+            if target.direct && !target.loopback {
+                target.mac = portolan_netio::neighbour_mac(*ip, Some(&target.interface)).ok().flatten();
+            }
+            let opts = OsProbeOptions {
+                max_tries: plan.os.max_tries.unwrap_or(5),
+                db: Some(db.clone()),
+                cancel: cancel.clone(),
+                ..OsProbeOptions::default()
+            };
+            let ip = *ip;
+            jobs.spawn(async move { (ip, fingerprint_host(target, opts).await) });
+        }
+        let Some(done) = jobs.join_next().await else { break };
+        match done {
+            Ok((ip, Ok(outcome))) => {
+                for w in &outcome.warnings {
+                    send(EventBody::Warning { message: format!("{w} ({ip})") });
+                }
+                send(outcome.event_body(ip, Some(&db)));
+            }
+            Ok((ip, Err(e))) => send(EventBody::Warning { message: format!("OS detection of {ip} failed: {e}") }),
+            Err(e) => send(EventBody::Warning { message: format!("OS detection task failed: {e}") }),
+        }
     }
 }

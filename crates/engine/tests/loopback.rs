@@ -39,6 +39,7 @@ async fn scan(plan: ScanPlan, ports: Vec<u16>) -> Vec<EventBody> {
         udp_payloads: Default::default(),
         service_name: Arc::new(|_, _| None),
         version_db: None,
+        os_db: None,
     };
     let summary = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(summary.hosts_total, 1);
@@ -105,6 +106,7 @@ async fn list_scan_sends_nothing_and_excludes() {
         udp_payloads: Default::default(),
         service_name: Arc::new(|_, _| None),
         version_db: None,
+        os_db: None,
     };
     let s = run(input, tx, Cancel::default()).await.unwrap();
     assert_eq!(s.hosts_total, 3);

@@ -36,6 +36,7 @@ async fn no_phantom_open_ports_on_loopback() {
             udp_payloads: Default::default(),
             service_name: Arc::new(|_, _| None),
             version_db: None,
+            os_db: None,
         };
         run(input, tx, Cancel::default()).await.unwrap();
         let mut open = Vec::new();

@@ -24,7 +24,7 @@ pub mod report;
 pub use event::{EventBody, ScanEvent};
 pub use plan::{
     DiscoveryMode, DiscoveryProbes, DnsMode, Evasion, Outputs, PortSelection, ScanPlan, ScanType, TCP_FLAG_NAMES, Timing,
-    TimingTemplate, VersionDetection, tcp_flags_text,
+    OsDetection, TimingTemplate, VersionDetection, tcp_flags_text,
 };
 pub use port::{PortRange, PortSpec, PortState, Protocol, Reason};
 pub use report::{

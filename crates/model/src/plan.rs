@@ -454,6 +454,21 @@ pub struct VersionDetection {
     pub db: Option<PathBuf>,
 }
 
+/// OS detection (`-O`) options.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OsDetection {
+    /// `--osscan-limit`: only hosts with at least one open and one closed TCP port.
+    #[serde(default)]
+    pub limit: bool,
+    /// `--osscan-guess` / `--fuzzy`: print close guesses too.
+    #[serde(default)]
+    pub guess: bool,
+    /// `--max-os-tries`; `None` means Nmap's 5.
+    #[serde(default)]
+    pub max_tries: Option<u32>,
+}
+
 /// One scan, fully described. Construct it through the CLI parser (or the app's profile editor) and check it
 /// with the parser's validation; the engine trusts it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -481,6 +496,12 @@ pub struct ScanPlan {
     /// Options of `-sV`; ignored without it.
     #[serde(default)]
     pub version: VersionDetection,
+    /// `-O`
+    #[serde(default)]
+    pub os_detection: bool,
+    /// Options of `-O`; ignored without it.
+    #[serde(default)]
+    pub os: OsDetection,
     pub dns: DnsMode,
     pub timing: Timing,
     pub interface: Option<String>,
@@ -537,7 +558,7 @@ impl ScanPlan {
 
     /// Whether the plan asks for something only raw packets can do: a scan type other than `-sT`,
     /// `--scanflags`, a discovery probe other than `-PS` (which has an unprivileged connect form),
-    /// `--traceroute`, or packet forging that `connect()` cannot do (`-f`/`--mtu`, `-D`, `--ip-options`,
+    /// `--traceroute`, `-O`, or packet forging that `connect()` cannot do (`-f`/`--mtu`, `-D`, `--ip-options`,
     /// `--badsum`, `--spoof-mac`, `--send-eth`). An empty scan-type list does not count: without privileges
     /// it means `-sT`, as in Nmap.
     pub fn needs_raw(&self) -> bool {
@@ -546,6 +567,7 @@ impl ScanPlan {
             || self.scan_flags.is_some()
             || !self.discovery_probes.is_empty()
             || self.traceroute
+            || self.os_detection
             || e.fragment_mtu.is_some()
             || !e.decoys.is_empty()
             || e.ip_options.is_some()
@@ -616,6 +638,19 @@ impl ScanPlan {
             if let Some(db) = &v.db {
                 push(&mut a, "--versiondb");
                 a.push(db.display().to_string());
+            }
+        }
+        if self.os_detection {
+            push(&mut a, "-O");
+            if self.os.limit {
+                push(&mut a, "--osscan-limit");
+            }
+            if self.os.guess {
+                push(&mut a, "--osscan-guess");
+            }
+            if let Some(n) = self.os.max_tries {
+                push(&mut a, "--max-os-tries");
+                a.push(n.to_string());
             }
         }
         match &self.ports {

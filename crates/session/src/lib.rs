@@ -34,6 +34,8 @@ pub enum SessionError {
     Techniques(#[from] portolan_engine::raw_scan::TechniqueError),
     #[error(transparent)]
     Probes(#[from] portolan_fingerprint::ProbeError),
+    #[error(transparent)]
+    OsDb(#[from] portolan_fingerprint::os::OsDbError),
     #[error("cannot write {path}: {err}")]
     Write { path: String, err: std::io::Error },
 }
@@ -148,6 +150,15 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
     } else {
         None
     };
+    // -O's database: Nmap's from --datadir (the user opted in), else Portolan's own.
+    let os_db = if plan.os_detection {
+        Some(Arc::new(match &plan.datadir {
+            Some(dir) => portolan_fingerprint::os::OsDb::load_from_datadir(dir)?,
+            None => portolan_fingerprint::os::OsDb::builtin().clone(),
+        }))
+    } else {
+        None
+    };
     // Targets are read and checked (including -iL files) before anything is printed or sent.
     let targets = TargetSource::from_plan(&plan).map_err(portolan_engine::EngineError::from)?;
     let db = Arc::new(db);
@@ -225,6 +236,7 @@ pub async fn run(plan: ScanPlan, opts: SessionOptions) -> Result<Outcome, Sessio
             _ => namer_db.name(port, proto).map(str::to_owned),
         }),
         version_db,
+        os_db,
     };
     let engine_cancel = cancel.clone();
     let mut engine = tokio::spawn(async move { portolan_engine::run(input, tx, engine_cancel).await });

@@ -133,6 +133,10 @@ pub enum Id {
     VersionTrace,
     VersionDb,
     AllPorts,
+    OsDetect,
+    OsscanLimit,
+    OsscanGuess,
+    MaxOsTries,
 }
 
 /// The sections of the help text, in Nmap's order.
@@ -302,10 +306,10 @@ pub static OPTIONS: &[OptDef] = &[
     later(&[Long("script-help")], Req, "<scripts>", S::Scripts, "Describe scripts"),
     later(&[Long("script-timeout")], Req, "<time>", S::Scripts, ""),
     // OS DETECTION
-    later(&[Short('O')], Opt, "", S::Os, "Guess the operating system"),
-    later(&[Long("osscan-limit")], Flag, "", S::Os, "Only guess the OS of promising hosts"),
-    later(&[Long("osscan-guess")], Flag, "", S::Os, "Guess the OS more boldly"),
-    later(&[Long("max-os-tries")], Req, "<number>", S::Os, ""),
+    yes(Id::OsDetect, &[Short('O')], Opt, "", S::Os, "Find out the operating system (raw packets)"),
+    yes(Id::OsscanLimit, &[Long("osscan-limit")], Flag, "", S::Os, "Only guess the OS of promising hosts (an open and a closed port)"),
+    yes(Id::OsscanGuess, &[Long("osscan-guess"), Long("fuzzy")], Flag, "", S::Os, "Guess the OS more boldly: print close matches too"),
+    yes(Id::MaxOsTries, &[Long("max-os-tries")], Req, "<number>", S::Os, "Tries of OS detection against one host (default 5)"),
     // TIMING AND PERFORMANCE
     yes(Id::Timing, &[Short('T')], Req, "<0-5>", S::Timing, "Timing template: 0-5 or paranoid|sneaky|polite|normal|aggressive|insane"),
     yes(Id::MinHostgroup, &[Long("min-hostgroup")], Req, "<size>", S::Timing, "Scan at least this many hosts at once"),

@@ -3,6 +3,7 @@ import type { DiscoveryMode } from "./DiscoveryMode";
 import type { DiscoveryProbes } from "./DiscoveryProbes";
 import type { DnsMode } from "./DnsMode";
 import type { Evasion } from "./Evasion";
+import type { OsDetection } from "./OsDetection";
 import type { Outputs } from "./Outputs";
 import type { PortSelection } from "./PortSelection";
 import type { PortSpec } from "./PortSpec";
@@ -42,7 +43,15 @@ randomize_ports: boolean, service_detection: boolean,
 /**
  * Options of `-sV`; ignored without it.
  */
-version: VersionDetection, dns: DnsMode, timing: Timing, interface: string | null, verbosity: number, debug: number, reason: boolean, open_only: boolean, packet_trace: boolean, outputs: Outputs, datadir: string | null, 
+version: VersionDetection, 
+/**
+ * `-O`
+ */
+os_detection: boolean, 
+/**
+ * Options of `-O`; ignored without it.
+ */
+os: OsDetection, dns: DnsMode, timing: Timing, interface: string | null, verbosity: number, debug: number, reason: boolean, open_only: boolean, packet_trace: boolean, outputs: Outputs, datadir: string | null, 
 /**
  * `--scanflags`: the TCP flags of the raw TCP scan (SYN scan's rules when no TCP scan type is given).
  */

@@ -14,6 +14,7 @@ export type { HostStatus } from "./HostStatus";
 export type { Hostname } from "./Hostname";
 export type { HostnameKind } from "./HostnameKind";
 export type { OsClass } from "./OsClass";
+export type { OsDetection } from "./OsDetection";
 export type { OsInfo } from "./OsInfo";
 export type { OsMatch } from "./OsMatch";
 export type { OsPortUsed } from "./OsPortUsed";
