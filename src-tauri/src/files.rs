@@ -44,7 +44,7 @@ pub fn open_xml(source: &XmlSource) -> Result<ScanReport, CommandError> {
 }
 
 pub fn render(report: &ScanReport, format: SaveFormat) -> Result<String, CommandError> {
-    let opts = RenderOptions { reason: false, open_only: false, verbose: report.verbose, debug: report.debugging };
+    let opts = RenderOptions::for_report(report);
     Ok(match format {
         SaveFormat::Xml => portolan_report::xml::render(report, &opts),
         SaveFormat::Normal => portolan_report::normal::render_file(report, &opts),

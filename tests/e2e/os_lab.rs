@@ -342,3 +342,53 @@ fn edge_cases_warn_and_end() {
     nft(&lab, "flush ruleset\n");
     lab.stop().unwrap();
 }
+
+/// The whole CLI path (`portolan -O` through the session, written as XML) against `nmap -O` on the default
+/// personality, Nmap's database opted in with --datadir: the same top match (accuracy within one point:
+/// SP/ISR/TS vary between runs and weigh a little), distance, IP ID class and sequence difficulty, and the
+/// printed fingerprint's tests equal except those varying values.
+#[test]
+fn cli_os_detection_equals_nmap() {
+    if !require_root_or_skip() || !have_nmap() || !Path::new(NMAP_DB).exists() {
+        return;
+    }
+    let lab = lab();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |prog: &str, extra: &[&str], xml: &Path| {
+        let mut c = lab.command("scanner", prog).unwrap();
+        c.env("PORTOLAN_HISTORY", "off")
+            .args(["-O", "-v", "--osscan-guess", "-n", "-Pn", "-p", &format!("{OPEN},{CLOSED}"), "-oX"])
+            .arg(xml)
+            .args(extra)
+            .arg("198.18.0.2");
+        let (out, took) = run_limited(&mut c, Duration::from_secs(180));
+        assert!(out.status.success(), "{prog}: {}", String::from_utf8_lossy(&out.stderr));
+        let report = portolan_report::xml_reader::read(&std::fs::read_to_string(xml).unwrap()).unwrap();
+        (report.hosts.into_iter().next().expect("the target"), took)
+    };
+    let (theirs, nmap_took) = run("nmap", &[], &dir.path().join("nmap.xml"));
+    let bin = portolan_tests::portolan_bin();
+    let (ours, our_took) = run(bin.to_str().unwrap(), &["--datadir", "/usr/share/nmap"], &dir.path().join("ours.xml"));
+    eprintln!("-O: nmap {:.2} s, portolan {:.2} s", nmap_took.as_secs_f64(), our_took.as_secs_f64());
+
+    let top = |h: &portolan_model::HostReport| {
+        let m = h.os.as_ref().and_then(|o| o.matches.first()).expect("an OS match");
+        (m.name.clone(), m.accuracy)
+    };
+    let (tn, ta) = top(&theirs);
+    let (on, oa) = top(&ours);
+    eprintln!("top match: nmap {tn} ({ta}%), portolan {on} ({oa}%)");
+    assert_eq!(on, tn);
+    assert!(oa.abs_diff(ta) <= 1, "accuracy {oa} vs {ta}");
+    assert_eq!(ours.distance, theirs.distance);
+    assert_eq!(ours.ip_id_sequence.as_ref().map(|c| &c.class), theirs.ip_id_sequence.as_ref().map(|c| &c.class));
+    assert_eq!(ours.tcp_sequence.as_ref().map(|t| &t.difficulty), theirs.tcp_sequence.as_ref().map(|t| &t.difficulty));
+    let fp = |h: &portolan_model::HostReport| {
+        SubjectFingerprint::parse(h.os.as_ref().and_then(|o| o.fingerprint.as_deref()).expect("a fingerprint")).unwrap()
+    };
+    let varying: BTreeSet<String> = ["SEQ.SP", "SEQ.ISR", "SEQ.TS", "SEQ.GCD"].iter().map(|s| s.to_string()).collect();
+    let diff: BTreeSet<String> = differing(&fp(&ours), &fp(&theirs)).difference(&varying).cloned().collect();
+    assert!(diff.is_empty(), "fingerprint tests differ: {diff:?}");
+    assert!(!ours.os.as_ref().unwrap().ports_used.is_empty(), "ports used are listed");
+    lab.stop().unwrap();
+}

@@ -149,7 +149,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             } else {
                 print_scans(std::slice::from_ref(&s));
                 println!();
-                let opts = RenderOptions { verbose: report.verbose, debug: report.debugging, ..Default::default() };
+                let opts = RenderOptions::for_report(&report);
                 for h in &report.hosts {
                     print!("{}", normal::host(h, &opts));
                 }
@@ -211,7 +211,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             let text = if format == "json" {
                 json::render(&report).map_err(|e| e.to_string())?
             } else {
-                let opts = RenderOptions { verbose: report.verbose, debug: report.debugging, ..Default::default() };
+                let opts = RenderOptions::for_report(&report);
                 xml::render(&report, &opts)
             };
             match cli.output.as_deref() {

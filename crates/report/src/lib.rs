@@ -46,9 +46,25 @@ pub struct RenderOptions {
     pub open_only: bool,
     pub verbose: u8,
     pub debug: u8,
+    /// `--osscan-guess` / `--fuzzy`: print close OS matches ("Aggressive OS guesses").
+    pub osscan_guess: bool,
 }
 
 impl RenderOptions {
+    /// The options a saved report was made with, as far as its header tells (verbosity, debugging, and
+    /// `--reason`, `--open`, `--osscan-guess` from its command line): how to print a file the way the scan
+    /// printed it.
+    pub fn for_report(report: &portolan_model::ScanReport) -> RenderOptions {
+        let has = |opt: &str| report.args.split_whitespace().any(|w| w == opt);
+        RenderOptions {
+            reason: has("--reason"),
+            open_only: has("--open"),
+            verbose: report.verbose,
+            debug: report.debugging,
+            osscan_guess: has("--osscan-guess") || has("--fuzzy"),
+        }
+    }
+
     /// Nmap shows reasons with `--reason`, at `-vv` and with any `-d`.
     pub fn show_reason(&self) -> bool {
         self.reason || self.verbose >= 2 || self.debug >= 1

@@ -221,7 +221,7 @@ fn mac_line(h: &HostReport) -> String {
 fn details(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) -> String {
     let mut out = String::new();
     if let Some(os) = &h.os {
-        out.push_str(&os_text(os));
+        out.push_str(&os_text(os, opts.osscan_guess));
     }
     if let (true, Some(u)) = (opts.verbose >= 1, &h.uptime) {
         let _ = writeln!(out, "Uptime guess: {:.3} days (since {})", u.seconds as f64 / 86400.0, sanitize(&u.last_boot));
@@ -253,12 +253,20 @@ fn details(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) -> Stri
 /// The OS detection lines. An exact match (100%) is printed as Nmap's "Device type / Running / OS CPE /
 /// OS details"; otherwise Nmap shows no guesses unless asked (`--osscan-guess`), only that there was no
 /// exact match and the fingerprint to submit.
-fn os_text(os: &portolan_model::OsInfo) -> String {
+fn os_text(os: &portolan_model::OsInfo, guess: bool) -> String {
     let mut out = String::new();
     let exact: Vec<&portolan_model::OsMatch> = os.matches.iter().filter(|m| m.accuracy >= 100).collect();
     if exact.is_empty() {
         if os.matches.is_empty() && os.fingerprint.is_none() {
             return out;
+        }
+        // The close matches the report lists (Nmap keeps at most ten), printed only when asked for. Nmap's
+        // "Running (JUST GUESSING)" summary is left out: it needs the classes of every kept match, which
+        // the report does not hold (and Nmap omits it for real databases' guesses anyway).
+        if guess && !os.matches.is_empty() {
+            let list: Vec<String> =
+                os.matches.iter().map(|m| format!("{} ({}%)", sanitize(&m.name), m.accuracy)).collect();
+            let _ = writeln!(out, "Aggressive OS guesses: {}", list.join(", "));
         }
         out.push_str(if os.matches.is_empty() {
             "No OS matches for host\n"

@@ -21,12 +21,7 @@ fn check(case: &str) -> portolan_model::ScanReport {
             .unwrap_or_else(|e| panic!("golden file {case}.{ext}: {e}"))
     };
     let report = xml_reader::read(&read("xml")).unwrap_or_else(|e| panic!("{case}: {e}"));
-    let opts = RenderOptions {
-        reason: report.args.contains("--reason"),
-        open_only: report.args.contains("--open"),
-        verbose: report.verbose,
-        debug: report.debugging,
-    };
+    let opts = RenderOptions::for_report(&report);
     let (stdout, nmap_n, nmap_g, nmap_x) = (read("stdout"), read("nmap"), read("gnmap"), read("xml"));
     let ours = compare_all(case, &report, &opts, &stdout, &nmap_n, &nmap_g, &nmap_x);
     assert_eq!(xml_reader::read(&ours).unwrap(), report, "{case}: XML round trip");

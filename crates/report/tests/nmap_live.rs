@@ -17,6 +17,7 @@ fn opts_for(report: &portolan_model::ScanReport, extra: &[&str]) -> RenderOption
         open_only: extra.contains(&"--open"),
         verbose: report.verbose,
         debug: report.debugging,
+        osscan_guess: extra.contains(&"--osscan-guess"),
     }
 }
 
@@ -119,6 +120,12 @@ fn os_detection_lines() {
         assert!(out.contains("TCP Sequence Prediction: Difficulty="), "{out}");
         assert!(out.contains("IP ID Sequence Generation: "), "{out}");
     }
+}
+
+/// `-O --osscan-guess`: the guesses Nmap prints only when asked.
+#[test]
+fn os_detection_guesses() {
+    check("os-guess", 1, 1, &["-O", "--osscan-guess"]);
 }
 
 #[test]

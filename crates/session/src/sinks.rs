@@ -74,6 +74,7 @@ impl Sinks {
                 open_only: plan.open_only,
                 verbose: plan.verbosity.saturating_add(plan.debug),
                 debug: plan.debug,
+                osscan_guess: plan.os.guess,
             },
             stdout_format: stdout_format.filter(|_| opts.stdout && !o.stream_json),
             stdout_normal: opts.stdout && !o.stream_json && stdout_format.is_none(),
