@@ -162,11 +162,35 @@ pub struct Service {
     pub fingerprint: Option<String>,
 }
 
+/// Width of the printed lines of an unmatched-service fingerprint (the first line, and "SF:" plus the rest).
+pub const SERVICE_FP_LINE_WIDTH: usize = 74;
+
 impl Service {
     /// A name looked up in the services table, as Nmap records it (`method="table" conf="3"`).
     pub fn from_table(name: &str) -> Self {
         Service { name: name.to_owned(), method: "table".into(), conf: 3, ..Default::default() }
     }
+}
+
+/// Cuts a single-line unmatched-service fingerprint (as `servicefp` holds it) into the block Nmap prints:
+/// the first [`SERVICE_FP_LINE_WIDTH`] bytes, then "SF:" and up to that width again per line. The text is
+/// ASCII by construction (every other byte is escaped); anything else is cut at a character boundary.
+pub fn service_fingerprint_lines(single: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = single;
+    let mut width = SERVICE_FP_LINE_WIDTH;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(width);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = cut.max(rest.chars().next().map_or(0, char::len_utf8));
+        let (line, tail) = rest.split_at(cut);
+        lines.push(if lines.is_empty() { line.to_owned() } else { format!("SF:{line}") });
+        rest = tail;
+        width = SERVICE_FP_LINE_WIDTH - 3;
+    }
+    lines
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

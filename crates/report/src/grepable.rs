@@ -3,7 +3,7 @@
 //! so a hostile banner cannot forge fields or lines.
 
 use crate::layout::{hidden_by_open, layout};
-use crate::normal::{product, service_name, version_text};
+use crate::normal::{listed_service_name, product, service_name, version_text};
 use crate::text::{ctime, done_tail, sanitize};
 use crate::RenderOptions;
 use portolan_model::report::AddressKind;
@@ -74,7 +74,7 @@ pub fn host(h: &HostReport, opts: &RenderOptions) -> String {
         .iter()
         .map(|p| {
             let svc = if p.service.as_ref().is_some_and(|s| !s.name.is_empty()) {
-                field(&service_name(p))
+                field(&listed_service_name(p, opts))
             } else {
                 String::new()
             };

@@ -48,6 +48,11 @@ pub struct RenderOptions {
     pub debug: u8,
     /// `--osscan-guess` / `--fuzzy`: print close OS matches ("Aggressive OS guesses").
     pub osscan_guess: bool,
+    /// Version detection ran (`-sV`): a VERSION column, "?" after names it could not confirm, and the
+    /// fingerprints of services that answered but matched nothing.
+    pub version_scan: bool,
+    /// The report came from Nmap (its submission page is named in the unrecognized-services block).
+    pub from_nmap: bool,
 }
 
 impl RenderOptions {
@@ -62,6 +67,14 @@ impl RenderOptions {
             verbose: report.verbose,
             debug: report.debugging,
             osscan_guess: has("--osscan-guess") || has("--fuzzy"),
+            version_scan: has("-A")
+                || report.args.split_whitespace().any(|w| {
+                    w.strip_prefix("-s").is_some_and(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic()) && l.contains('V'))
+                })
+                || report.hosts.iter().flat_map(|h| &h.ports).any(|p| {
+                    p.service.as_ref().is_some_and(|s| s.method == "probed" || s.fingerprint.is_some())
+                }),
+            from_nmap: report.scanner.eq_ignore_ascii_case("nmap"),
         }
     }
 

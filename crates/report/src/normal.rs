@@ -198,9 +198,41 @@ pub fn host_after(h: &HostReport, earlier: &[HostReport], opts: &RenderOptions) 
         out.push_str("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
     }
     out.push_str(&port_table(&lay, opts));
+    out.push_str(&unrecognized_services(&lay, opts));
     out.push_str(&mac_line(h));
     out.push_str(&details(h, earlier, opts));
     out.push('\n');
+    out
+}
+
+/// Nmap's block for services that answered but matched nothing: their fingerprints, for users to write
+/// match lines (Nmap asks for them at its submission page). Only ports in the table, as Nmap.
+fn unrecognized_services(lay: &Layout<'_>, opts: &RenderOptions) -> String {
+    let fps: Vec<&str> =
+        lay.shown.iter().filter_map(|p| p.service.as_ref().and_then(|s| s.fingerprint.as_deref())).collect();
+    if fps.is_empty() {
+        return String::new();
+    }
+    let url = if opts.from_nmap { "https://nmap.org" } else { "https://portolan.invalid" };
+    let mut out = if let [_] = fps.as_slice() {
+        format!(
+            "1 service unrecognized despite returning data. If you know the service/version, please submit the following fingerprint at {url}/cgi-bin/submit.cgi?new-service :\n"
+        )
+    } else {
+        format!(
+            "{} services unrecognized despite returning data. If you know the service/version, please submit the following fingerprints at {url}/cgi-bin/submit.cgi?new-service :\n",
+            fps.len()
+        )
+    };
+    for fp in &fps {
+        if fps.len() > 1 {
+            out.push_str("==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n");
+        }
+        for line in portolan_model::report::service_fingerprint_lines(fp) {
+            out.push_str(&sanitize(&line));
+            out.push('\n');
+        }
+    }
     out
 }
 
@@ -461,6 +493,16 @@ pub(crate) fn service_name(p: &PortReport) -> String {
     }
 }
 
+/// The SERVICE column and grepable service field: after version detection, an open port's table name is a
+/// guess, and Nmap marks it with "?".
+pub(crate) fn listed_service_name(p: &PortReport, opts: &RenderOptions) -> String {
+    let mut name = service_name(p);
+    if opts.version_scan && p.state == PortState::Open && p.service.as_ref().is_none_or(|s| s.method == "table") {
+        name.push('?');
+    }
+    name
+}
+
 /// "product version (extrainfo)", the VERSION column and grepable version field.
 pub(crate) fn version_text(p: &PortReport) -> String {
     let Some(s) = &p.service else { return String::new() };
@@ -479,9 +521,10 @@ pub(crate) fn version_text(p: &PortReport) -> String {
 /// The port table: each column as wide as its widest cell plus one space, the last one unpadded.
 fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
     let with_reason = opts.show_reason();
-    let with_version = lay.shown.iter().any(|p| {
-        p.service.as_ref().is_some_and(|s| s.method == "probed" || s.product.is_some() || s.version.is_some())
-    });
+    let with_version = opts.version_scan
+        || lay.shown.iter().any(|p| {
+            p.service.as_ref().is_some_and(|s| s.method == "probed" || s.product.is_some() || s.version.is_some())
+        });
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(lay.shown.len() + 1);
     // -sO lists protocol numbers under PROTOCOL, without a "/proto" suffix.
     let protocols = lay.shown.iter().all(|p| p.protocol == portolan_model::Protocol::Ip) && !lay.shown.is_empty();
@@ -496,7 +539,7 @@ fn port_table(lay: &Layout<'_>, opts: &RenderOptions) -> String {
     rows.push(head);
     for p in &lay.shown {
         let id = if protocols { p.port.to_string() } else { format!("{}/{}", p.port, p.protocol) };
-        let mut row = vec![id, p.state.to_string(), service_name(p)];
+        let mut row = vec![id, p.state.to_string(), listed_service_name(p, opts)];
         if with_reason {
             row.push(reason_text(p.reason.as_str(), p.reason_ttl));
         }

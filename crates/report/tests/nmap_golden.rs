@@ -71,3 +71,14 @@ fn very_verbose_mixed() {
 fn equal_counts_put_closed_before_filtered() {
     check("tie");
 }
+
+/// `-sV` with two services that answer but match nothing (banners made up for the test) and one that
+/// matches: the VERSION column, "?" after the guessed names and the fingerprint block. Recorded with
+/// `nmap -sV --version-intensity 2 -p 7001,7002,7003,8080 127.0.0.1` in a namespace of its own, with Python
+/// listeners sending the banners on 7001 and 7003 and `python3 -m http.server` on 8080.
+#[test]
+fn version_scan_with_unrecognized_services() {
+    let r = check("sv-unrecognized");
+    let fps = r.hosts[0].ports.iter().filter(|p| p.service.as_ref().is_some_and(|s| s.fingerprint.is_some())).count();
+    assert_eq!(fps, 2);
+}

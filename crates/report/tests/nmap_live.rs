@@ -18,6 +18,8 @@ fn opts_for(report: &portolan_model::ScanReport, extra: &[&str]) -> RenderOption
         verbose: report.verbose,
         debug: report.debugging,
         osscan_guess: extra.contains(&"--osscan-guess"),
+        version_scan: extra.contains(&"-sV"),
+        from_nmap: report.scanner == "nmap",
     }
 }
 

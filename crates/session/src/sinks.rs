@@ -75,6 +75,8 @@ impl Sinks {
                 verbose: plan.verbosity.saturating_add(plan.debug),
                 debug: plan.debug,
                 osscan_guess: plan.os.guess,
+                version_scan: plan.service_detection,
+                from_nmap: false,
             },
             stdout_format: stdout_format.filter(|_| opts.stdout && !o.stream_json),
             stdout_normal: opts.stdout && !o.stream_json && stdout_format.is_none(),

@@ -9,7 +9,7 @@
 //! as one string, cut into lines of 74 bytes: the first as is, the others prefixed `SF:` after 71 bytes.
 
 /// Width of every full line of the wrapped block (Nmap's: 74).
-pub const SF_LINE_WIDTH: usize = 74;
+pub const SF_LINE_WIDTH: usize = portolan_model::report::SERVICE_FP_LINE_WIDTH;
 
 /// What goes into one unmatched service's fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,15 +61,9 @@ impl ServiceFingerprint {
     }
 }
 
-/// Cuts a single-line fingerprint into the printed block. The string is ASCII by construction.
+/// Cuts a single-line fingerprint into the printed block (the model's rule, shared with the report writers).
 pub fn wrap(single: &str) -> Vec<String> {
-    let bytes = single.as_bytes();
-    let first = bytes.len().min(SF_LINE_WIDTH);
-    let mut lines = vec![String::from_utf8_lossy(&bytes[..first]).into_owned()];
-    for chunk in bytes[first..].chunks(SF_LINE_WIDTH - 3) {
-        lines.push(format!("SF:{}", String::from_utf8_lossy(chunk)));
-    }
-    lines
+    portolan_model::report::service_fingerprint_lines(single)
 }
 
 /// Response bytes as regex-ready text: printable ASCII as is, regex metacharacters and `"` behind a
