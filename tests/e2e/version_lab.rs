@@ -23,7 +23,7 @@ use portolan_fingerprint::ProbeDb;
 use portolan_model::{Protocol, Service};
 use portolan_report::xml_reader;
 use portolan_testkit::{Lab, Scenario, require_root_or_skip};
-use portolan_tests::run_limited;
+use portolan_tests::{portolan_bin, run_limited};
 
 const SCENARIO: &str = r#"
 name = "version-lab"
@@ -356,6 +356,34 @@ fn version_detection_matches_nmap_on_real_daemons() {
         }
     }
     assert!(mismatches.is_empty(), "with Nmap's database:\n{}", mismatches.join("\n"));
+
+    // The whole CLI path (SYN and UDP scans, then -sV through the session, written as XML), with Nmap's
+    // database opted in through --datadir: the same services as nmap's.
+    let ours_xml = dir.path().join("portolan.xml");
+    let mut cmd = lab.command(lab.scanner(), portolan_bin().to_str().unwrap()).unwrap();
+    cmd.env("PORTOLAN_HISTORY", "off")
+        .args(["-sS", "-sU", "-sV", "--datadir", "/usr/share/nmap", "-n", "-Pn", "-p", &spec, "-oX"])
+        .arg(&ours_xml)
+        .arg(t.to_string());
+    let (out, cli_time) = run_limited(&mut cmd, Duration::from_secs(300));
+    assert!(out.status.success(), "portolan failed: {}", String::from_utf8_lossy(&out.stderr));
+    let cli_report = xml_reader::read(&std::fs::read_to_string(&ours_xml).unwrap()).unwrap();
+    let cli_host = cli_report.hosts.first().expect("portolan reported the target");
+    let cli: BTreeMap<Key, Option<Service>> =
+        cli_host.ports.iter().map(|p| ((p.protocol, p.port), p.service.clone())).collect();
+    let mut cli_mismatches = Vec::new();
+    for k in &ports {
+        let state = cli_host.ports.iter().find(|p| (p.protocol, p.port) == *k).map(|p| p.state.to_string());
+        let got = cli.get(k).cloned().flatten();
+        if state.as_deref() != Some("open")
+            || probe_part(triple(&nmap[k])) != triple(&got)
+            || nmap[k].as_ref().and_then(|s| s.tunnel.clone()) != got.as_ref().and_then(|s| s.tunnel.clone())
+        {
+            cli_mismatches.push(format!("{k:?}: nmap {} / portolan -sV {:?} {}", show(&nmap[k]), state, show(&got)));
+        }
+    }
+    eprintln!("time: portolan -sS -sU -sV (CLI, nmap db) {:.2} s", cli_time.as_secs_f64());
+    assert!(cli_mismatches.is_empty(), "the CLI with Nmap's database:\n{}", cli_mismatches.join("\n"));
 
     let mut wrong_name = Vec::new();
     let mut right_product = 0usize;

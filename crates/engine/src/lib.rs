@@ -26,4 +26,15 @@ pub mod service;
 pub mod window;
 
 pub use connect::Cancel;
+
+/// The platform as Nmap names it in fingerprints (`P=x86_64-pc-linux-gnu`).
+pub fn platform() -> String {
+    let os = match std::env::consts::OS {
+        "linux" => "pc-linux-gnu",
+        "macos" => "apple-darwin",
+        "windows" => "pc-windows-msvc",
+        other => other,
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
 pub use scan::{EngineError, EngineInput, ServiceNamer, Summary, run};

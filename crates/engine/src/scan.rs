@@ -18,6 +18,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
 
 /// Looks up the service name of a port (the services table).
+/// The final state of each port of one host, as the port scan reported it.
+type PortStates = BTreeMap<(Protocol, u16), PortState>;
+
 pub type ServiceNamer = Arc<dyn Fn(u16, Protocol) -> Option<String> + Send + Sync>;
 
 /// What the engine needs besides the plan: its targets (built, and so checked, before the scan starts), the
@@ -80,7 +83,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
     let timing = plan.timing.effective();
     let mut source = input.targets;
     // -sV probes the ports each host showed open (or open|filtered, UDP), so they are noted as they pass.
-    let open_seen: std::sync::Mutex<HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>>> = Default::default();
+    let open_seen: std::sync::Mutex<HashMap<IpAddr, PortStates>> = Default::default();
     let send = |b: EventBody| {
         if (plan.service_detection || plan.os_detection)
             && let EventBody::Port { addr, protocol, port, state, .. } = &b
@@ -443,7 +446,7 @@ pub async fn run(input: EngineInput, tx: UnboundedSender<EventBody>, cancel: Can
         }
 
         // The port states of this group's hosts, for -sV and -O.
-        let states: HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>> = {
+        let states: HashMap<IpAddr, PortStates> = {
             let mut seen = open_seen.lock().unwrap_or_else(|p| p.into_inner());
             hosts.iter().filter_map(|h| seen.remove(&h.ip).map(|m| (h.ip, m))).collect()
         };
@@ -708,7 +711,7 @@ const OS_PARALLEL: usize = 8;
 /// port is probed anyway with Nmap's warning, or skipped with `--osscan-limit`.
 async fn os_scan(
     hosts: &[(IpAddr, Option<Duration>)],
-    states: &HashMap<IpAddr, BTreeMap<(Protocol, u16), PortState>>,
+    states: &HashMap<IpAddr, PortStates>,
     db: Arc<portolan_fingerprint::os::OsDb>,
     plan: &ScanPlan,
     cancel: &Cancel,

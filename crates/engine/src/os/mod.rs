@@ -385,7 +385,8 @@ fn scan_line(
     method: Option<DistanceMethod>,
 ) {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let (_, month, day) = civil(now / 86_400);
+    let date = chrono::DateTime::from_timestamp(now as i64, 0).unwrap_or_default();
+    let (month, day) = (chrono::Datelike::month(&date), chrono::Datelike::day(&date));
     let u1_answered = d.fingerprint.test("U1").is_some_and(|t| t.get("R") == Some("Y"));
     let ct_answered = ["T5", "T6", "T7"].iter().any(|n| d.fingerprint.test(n).is_some_and(|t| t.get("R") == Some("Y")));
     let private = target.addr.is_private();
@@ -402,46 +403,17 @@ fn scan_line(
     if let Some(m) = target.mac {
         s.set("M", format!("{:02X}{:02X}{:02X}", m[0], m[1], m[2]));
     }
-    s.set("TM", format!("{now:X}")).set("P", platform());
-}
-
-fn platform() -> String {
-    let os = match std::env::consts::OS {
-        "linux" => "pc-linux-gnu",
-        "macos" => "apple-darwin",
-        "windows" => "pc-windows-msvc",
-        other => other,
-    };
-    format!("{}-{os}", std::env::consts::ARCH)
+    s.set("TM", format!("{now:X}")).set("P", crate::platform());
 }
 
 fn join_hex(v: impl Iterator<Item = u32>) -> String {
     v.map(|x| format!("{x:X}")).collect::<Vec<_>>().join(",")
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil(days: u64) -> (i64, u32, u32) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `Thu Nov 26 18:20:49 2026`, in UTC (Nmap writes ctime's local time; the lab runs in UTC).
 pub fn ctime_utc(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let days = secs / 86_400;
-    let (y, m, d) = civil(days);
-    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    let mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(m - 1) as usize];
-    let s = secs % 86_400;
-    format!("{wd} {mon} {d:2} {:02}:{:02}:{:02} {y}", s / 3600, s / 60 % 60, s % 60)
+    chrono::DateTime::from_timestamp(secs as i64, 0).unwrap_or_default().format("%a %b %e %H:%M:%S %Y").to_string()
 }
 
 #[cfg(test)]

@@ -118,19 +118,9 @@ impl Default for VersionOptions {
             default_wait: Duration::from_secs(5),
             max_response: 32 * 1024,
             scanner_version: env!("CARGO_PKG_VERSION").to_owned(),
-            platform: default_platform(),
+            platform: crate::platform(),
         }
     }
-}
-
-fn default_platform() -> String {
-    let os = match std::env::consts::OS {
-        "linux" => "pc-linux-gnu",
-        "macos" => "apple-darwin",
-        "windows" => "pc-windows-msvc",
-        other => other,
-    };
-    format!("{}-{os}", std::env::consts::ARCH)
 }
 
 /// What version detection learned about one port.

@@ -33,7 +33,8 @@ pub struct ServiceFingerprint {
 impl ServiceFingerprint {
     /// The fingerprint as one string (what XML's `servicefp` attribute holds).
     pub fn to_single_line(&self) -> String {
-        let (_, month, day) = civil_from_days((self.unix_time / 86_400) as i64);
+        let date = chrono::DateTime::from_timestamp(self.unix_time as i64, 0).unwrap_or_default();
+        let (month, day) = (chrono::Datelike::month(&date), chrono::Datelike::day(&date));
         let mut s = format!(
             "SF-Port{}-{}:V={}{}%I={}%D={}/{}%Time={:X}%P={}",
             self.port,
@@ -86,29 +87,25 @@ pub fn escape_into(out: &mut String, data: &[u8]) {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        let fp = |unix_time| ServiceFingerprint {
+            port: 7,
+            protocol: super::super::ProbeProtocol::Tcp,
+            scanner_version: "0.1.0".into(),
+            ssl: false,
+            intensity: 7,
+            unix_time,
+            platform: "p".into(),
+            responses: vec![],
+        };
         // 0x6B08785F, the Time= of the Nmap run recorded in tests/fixtures/README.md: 2026-11-26.
-        assert_eq!(civil_from_days(0x6B08_785F / 86_400), (2026, 11, 26));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert!(fp(0x6B08_785F).to_single_line().contains("%D=11/26%"));
+        assert!(fp(0).to_single_line().contains("%D=1/1%"));
+        assert!(fp(951_782_400).to_single_line().contains("%D=2/29%"), "2000-02-29");
     }
 }
