@@ -348,3 +348,39 @@ describe("files and settings", () => {
     expect(command.value).toBe("portolan -T4 -F --datadir /usr/share/nmap 127.0.0.1");
   });
 });
+
+describe("-sV and -O results", () => {
+  it("shows the tunnel with the service, and OS, sequence classes and an unmatched fingerprint as text", async () => {
+    const base = recordedReport();
+    const host = base.hosts[0]!;
+    const report = {
+      ...base,
+      hosts: [
+        {
+          ...host,
+          ports: [
+            {
+              protocol: "tcp" as const, port: 443, state: "open" as const, reason: "syn-ack", reason_ttl: 64,
+              service: { name: "http", product: "nginx", version: "1.22.1", tunnel: "ssl", method: "probed", conf: 10 },
+            },
+          ],
+          os: { matches: [], fingerprint: "OS:SCAN(V=0.1.0%D=11/26)SEQ(SP=105%GCD=1)\nOS:T1(R=Y<img src=x>)" },
+          tcp_sequence: { index: 261, difficulty: "Good luck!", values: "1,2" },
+          ip_id_sequence: { class: "All zeros", values: "0,0" },
+        },
+      ],
+    };
+    const { user } = setup({ openXml: () => report, openDialogPath: () => "/tmp/os.xml" });
+    await user.click(screen.getByRole("button", { name: "Open scan…" }));
+    await waitFor(() => expect(screen.getByTestId("scan-status")).toHaveTextContent("Opened from a file"));
+    const row = [...portRows()].find((r) => cellsOf(r)[0] === "443/tcp")!;
+    expect(cellsOf(row).slice(0, 4)).toEqual(["443/tcp", "open", "ssl/http", "nginx 1.22.1"]);
+    await user.click(screen.getByRole("tab", { name: "Host details" }));
+    expect(screen.getByText("difficulty 261 (Good luck!)")).toBeInTheDocument();
+    expect(screen.getByText("All zeros")).toBeInTheDocument();
+    const fp = screen.getByText(/OS:SCAN/);
+    expect(fp.tagName).toBe("PRE");
+    expect(fp.textContent).toContain("<img src=x>");
+    expect(document.querySelector(".details img")).toBeNull();
+  });
+});
