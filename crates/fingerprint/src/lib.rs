@@ -1,6 +1,6 @@
 //! Portolan's databases and matchers: the services/ports table, the UDP scan payloads, the service
-//! probes of version detection (`-sV`) with their matcher; later OS fingerprints and MAC vendor
-//! prefixes. Each database is read from Nmap's file format, so the same parser serves Portolan's own
+//! probes of version detection (`-sV`) with their matcher, and the OS fingerprints of `-O` with their
+//! format and scoring; later MAC vendor prefixes. Each database is read from Nmap's file format, so the same parser serves Portolan's own
 //! files (in `data/`, embedded at build time) and, when the user opts in with `--datadir`, Nmap's.
 //!
 //! Invariants:
