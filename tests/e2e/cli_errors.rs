@@ -205,3 +205,25 @@ fn startup_errors_are_one_line() {
         assert!(stdout.is_empty(), "{args:?}: nothing printed before the error: {stdout}");
     }
 }
+
+/// A reader that goes away (`portolan history list | head`) ends the command quietly: no panic, exit 141
+/// as a command killed by SIGPIPE.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    for args in [vec!["--help"], vec!["-V"], vec!["history", "--history", db.to_str().unwrap(), "list", "--json"]] {
+        let mut child = Command::new(portolan_bin())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(matches!(out.status.code(), Some(0) | Some(141)), "{args:?}: {:?} {stderr}", out.status);
+    }
+}

@@ -54,7 +54,7 @@ pub fn main(args: &[String]) -> ExitCode {
                 }
             },
             "-h" | "--help" => {
-                print!("{USAGE}");
+                out!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
             "-v" | "--verbose" => verbose = true,

@@ -73,7 +73,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
 
 pub fn main(args: &[String]) -> ExitCode {
     if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") || args[0] == "help" {
-        print!("{}", usage());
+        out!("{}", usage());
         return if args.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS };
     }
     let cli = match parse(args) {
@@ -133,7 +133,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
                 None => Vec::new(),
             };
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&scans).map_err(|e| e.to_string())?);
+                outln!("{}", serde_json::to_string_pretty(&scans).map_err(|e| e.to_string())?);
             } else {
                 print_scans(&scans);
             }
@@ -145,13 +145,13 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             let report = store.report(id).await.map_err(|e| e.to_string())?;
             if cli.json {
                 let v = serde_json::json!({ "scan": s, "report": report });
-                println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+                outln!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
             } else {
                 print_scans(std::slice::from_ref(&s));
-                println!();
+                outln!();
                 let opts = RenderOptions::for_report(&report);
                 for h in &report.hosts {
-                    print!("{}", normal::host(h, &opts));
+                    out!("{}", normal::host(h, &opts));
                 }
             }
         }
@@ -162,12 +162,12 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let r = store.search(&text, cli.limit).await.map_err(|e| e.to_string())?;
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+                outln!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
             } else {
-                println!("{} host(s){} in {} scan(s)", r.hosts.len(), if r.truncated { " (more not shown; raise --limit)" } else { "" }, r.scans.len());
+                outln!("{} host(s){} in {} scan(s)", r.hosts.len(), if r.truncated { " (more not shown; raise --limit)" } else { "" }, r.scans.len());
                 for h in &r.hosts {
                     let names = if h.hostnames.is_empty() { String::new() } else { format!(" ({})", sanitize(&h.hostnames.join(", "))) };
-                    println!(
+                    outln!(
                         "  scan {:>5}  {}  {}{}  {}  {}",
                         h.scan_id,
                         when(h.scan_started),
@@ -178,7 +178,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
                     );
                 }
                 if !r.scans.is_empty() {
-                    println!();
+                    outln!();
                     print_scans(&r.scans);
                 }
             }
@@ -194,7 +194,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             let store = open(&cli).await?;
             let ids = store.import(&items).await.map_err(|e| format!("nothing imported: {e}"))?;
             for (f, (id, it)) in cli.words.iter().zip(ids.iter().zip(&items)) {
-                println!("imported {f} as scan {id} ({} hosts)", it.report.hosts.len());
+                outln!("imported {f} as scan {id} ({} hosts)", it.report.hosts.len());
             }
         }
         "export" => {
@@ -215,7 +215,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
                 xml::render(&report, &opts)
             };
             match cli.output.as_deref() {
-                None | Some("-") => print!("{text}"),
+                None | Some("-") => out!("{text}"),
                 Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?,
             }
         }
@@ -225,7 +225,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             if !store.delete(id).await.map_err(|e| e.to_string())? {
                 return Err(format!("no scan with id {id} in the history"));
             }
-            println!("deleted scan {id}");
+            outln!("deleted scan {id}");
         }
         "prune" => {
             no_words(&cli)?;
@@ -238,7 +238,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
             }
             let store = open_existing(&cli).await?.ok_or_else(|| no_history(&cli))?;
             let n = store.prune(Prune { before, keep: cli.keep }).await.map_err(|e| e.to_string())?;
-            println!("deleted {n} scan(s)");
+            outln!("deleted {n} scan(s)");
         }
         other => return Err(format!("unknown command {other:?} (see portolan history --help)")),
     }
@@ -301,13 +301,13 @@ fn sanitize(s: &str) -> String {
 }
 
 fn print_scans(scans: &[ScanSummary]) {
-    println!("{:>5}  {:<16}  {:<11}  {:>9}  {:>5}  {:<13}  COMMAND", "ID", "STARTED", "STATUS", "UP/TOTAL", "OPEN", "SOURCE");
+    outln!("{:>5}  {:<16}  {:<11}  {:>9}  {:>5}  {:<13}  COMMAND", "ID", "STARTED", "STATUS", "UP/TOTAL", "OPEN", "SOURCE");
     for s in scans {
         let mut args = sanitize(&s.args);
         if args.chars().count() > 60 {
             args = args.chars().take(57).collect::<String>() + "...";
         }
-        println!(
+        outln!(
             "{:>5}  {:<16}  {:<11}  {:>9}  {:>5}  {:<13}  {}",
             s.id,
             when(s.started),

@@ -4,8 +4,11 @@
 use portolan_cli::options::{ParseOutcome, help_text, parse_args};
 use std::process::ExitCode;
 
+#[macro_use]
+mod out;
 mod diff_cmd;
 mod history_cmd;
+mod map_cmd;
 
 fn main() -> ExitCode {
     // Arguments must be text: a non-UTF-8 word is refused with a message instead of a panic.
@@ -25,6 +28,9 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("diff") {
         return diff_cmd::main(&args[1..]);
     }
+    if args.first().map(String::as_str) == Some("map") {
+        return map_cmd::main(&args[1..]);
+    }
     // `--parse-only` prints the validated plan and its canonical command line without scanning; the desktop
     // app uses it to check what the user typed with exactly the parser the CLI uses.
     let parse_only = args.iter().any(|a| a == "--parse-only");
@@ -36,18 +42,18 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(1, 255) as u8);
         }
         Ok(ParseOutcome::Help) => {
-            print!("{}", help_text());
+            out!("{}", help_text());
             return ExitCode::SUCCESS;
         }
         Ok(ParseOutcome::Version) => {
-            println!("Portolan version {} (an Nmap-compatible network mapper)", env!("CARGO_PKG_VERSION"));
-            println!("Licence: MIT OR Apache-2.0");
+            outln!("Portolan version {} (an Nmap-compatible network mapper)", env!("CARGO_PKG_VERSION"));
+            outln!("Licence: MIT OR Apache-2.0");
             return ExitCode::SUCCESS;
         }
         Ok(ParseOutcome::Iflist) => {
             return match portolan_netio::iflist() {
                 Ok(text) => {
-                    print!("{text}");
+                    out!("{text}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -74,7 +80,7 @@ fn main() -> ExitCode {
             "notices": notices,
             "blocked": blocked,
         });
-        println!("{out}");
+        outln!("{out}");
         return ExitCode::SUCCESS;
     }
 
