@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod out;
 mod diff_cmd;
 mod history_cmd;
+mod map_cmd;
 
 fn main() -> ExitCode {
     // Arguments must be text: a non-UTF-8 word is refused with a message instead of a panic.
@@ -26,6 +27,9 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("diff") {
         return diff_cmd::main(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("map") {
+        return map_cmd::main(&args[1..]);
     }
     // `--parse-only` prints the validated plan and its canonical command line without scanning; the desktop
     // app uses it to check what the user typed with exactly the parser the CLI uses.
