@@ -73,19 +73,19 @@ fn run(args: &[String]) -> Result<(), String> {
     let laid = layout::compute(&graph, kind);
     let view = MapView::new(&graph, &laid);
     let text = svg::render(&view);
-    write_out(output.unwrap_or("-"), text.as_bytes())?;
+    write_out(output.unwrap_or("-"), &text)?;
     if let Some(j) = json_out {
-        let body = serde_json::to_vec_pretty(&view).map_err(|e| format!("cannot encode the map as JSON: {e}"))?;
+        let body = serde_json::to_string_pretty(&view).map_err(|e| format!("cannot encode the map as JSON: {e}"))?;
         write_out(j, &body)?;
     }
     Ok(())
 }
 
-fn write_out(path: &str, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write as _;
+fn write_out(path: &str, text: &str) -> Result<(), String> {
     if path == "-" {
-        let mut stdout = std::io::stdout().lock();
-        return stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write the output: {e}"));
+        // A closed pipe ends the process quietly (141), as for the other subcommands.
+        crate::out::write(text);
+        return Ok(());
     }
-    std::fs::write(path, bytes).map_err(|e| format!("{path}: cannot write: {e}"))
+    std::fs::write(path, text).map_err(|e| format!("{path}: cannot write: {e}"))
 }
