@@ -17,7 +17,7 @@ fn usage() -> String {
         "\
 Usage: portolan history [--history PATH|URL] COMMAND ...
 Commands:
-  list [--limit N] [--json]                 scans, newest first
+  list [--limit N] [--offset N] [--json]    scans, newest first (--offset skips that many: paging)
   show ID [--json]                          one scan: summary and hosts (Nmap's normal output)
   search QUERY... [--limit N] [--json]      hosts and scans matching the query (below)
   import FILE...                            Nmap XML or Portolan JSON (-oJ) files, all or nothing
@@ -37,6 +37,7 @@ struct Cli {
     history: Option<String>,
     json: bool,
     limit: i64,
+    offset: i64,
     output: Option<String>,
     format: Option<String>,
     before: Option<String>,
@@ -50,7 +51,7 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 fn parse(args: &[String]) -> Result<Cli, String> {
-    let mut c = Cli { history: None, json: false, limit: 100, output: None, format: None, before: None, keep: None, words: Vec::new() };
+    let mut c = Cli { history: None, json: false, limit: 100, offset: 0, output: None, format: None, before: None, keep: None, words: Vec::new() };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
@@ -58,6 +59,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
             "--history" => c.history = Some(val("--history")?),
             "--json" => c.json = true,
             "--limit" => c.limit = val("--limit")?.parse().ok().filter(|n| *n > 0).ok_or("--limit needs a positive number")?,
+            "--offset" => c.offset = val("--offset")?.parse().ok().filter(|n| *n >= 0).ok_or("--offset needs a number")?,
             "-o" | "--output" => c.output = Some(val("-o")?),
             "--format" => c.format = Some(val("--format")?),
             "--before" => c.before = Some(val("--before")?),
@@ -129,7 +131,7 @@ async fn dispatch(mut cli: Cli) -> Result<(), String> {
         "list" => {
             no_words(&cli)?;
             let scans = match open_existing(&cli).await? {
-                Some(store) => store.list(cli.limit, 0).await.map_err(|e| e.to_string())?,
+                Some(store) => store.list(cli.limit, cli.offset).await.map_err(|e| e.to_string())?,
                 None => Vec::new(),
             };
             if cli.json {

@@ -389,3 +389,30 @@ fn a_scan_killed_with_sigkill_leaves_an_interrupted_consistent_history() {
         s.close().await;
     });
 }
+
+/// `history list --limit N --offset M` pages through the scans, newest first (the desktop app's history view).
+#[test]
+fn list_pages_with_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db_s = db.display().to_string();
+    for f in ["scan-a.xml", "scan-b.xml", "scan-c.xml"] {
+        let out = run(&["history", "--history", &db_s, "import", fixture(f).to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let ids = |extra: &[&str]| -> Vec<i64> {
+        let mut args = vec!["history", "--history", db_s.as_str(), "list", "--json"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect()
+    };
+    let all = ids(&[]);
+    assert_eq!(all.len(), 3);
+    assert_eq!(ids(&["--limit", "2"]), all[..2]);
+    assert_eq!(ids(&["--limit", "2", "--offset", "2"]), all[2..]);
+    assert!(ids(&["--offset", "3"]).is_empty());
+    let out = run(&["history", "--history", &db_s, "list", "--offset", "-1"]);
+    assert!(!out.status.success() && text(&out.stderr).contains("--offset"));
+}
