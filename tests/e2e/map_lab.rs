@@ -161,3 +161,42 @@ fn map_of_a_traceroute_scan_in_address_order_equals_the_lab_topology() {
     assert_eq!(edges(&view), real_edges(&lab), "portolan's map is not the lab's topology");
     lab.stop().unwrap();
 }
+
+/// Bad input ends with status 2 and a message naming what and where; no panic. Needs no lab.
+#[test]
+fn map_refuses_bad_input_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.xml");
+    std::fs::write(&truncated, "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\">\n<host><status state=\"up\"").unwrap();
+    let binary = dir.path().join("binary.xml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x3c]).unwrap();
+    let missing = dir.path().join("missing.xml");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/topology/tests/fixtures/map-nmap.xml");
+    let unwritable = dir.path().join("no/such/dir/map.svg");
+    let cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
+        (vec![truncated.clone().into()], format!("{}: XML error at line 3", truncated.display())),
+        (vec![binary.clone().into()], format!("{}: not UTF-8", binary.display())),
+        (vec![missing.clone().into()], format!("{}: cannot read", missing.display())),
+        (vec!["--layout".into(), "spiral".into(), good.clone().into()], "unknown layout 'spiral'".into()),
+        (vec!["--bogus".into(), good.clone().into()], "unknown option '--bogus'".into()),
+        (vec![], "no scan file given".into()),
+        (vec![good.clone().into(), "-o".into(), unwritable.clone().into()], format!("{}: cannot write", unwritable.display())),
+    ];
+    for (args, want) in cases {
+        let mut cmd = Command::new(portolan_bin());
+        cmd.arg("map").args(&args);
+        let (out, _) = run_limited(&mut cmd, Duration::from_secs(30));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&want), "{args:?}: wanted {want:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // Two scans merge into one map; '-' writes to standard output.
+    let mut cmd = Command::new(portolan_bin());
+    cmd.arg("map").arg(&good).arg(&good).args(["-o", "-", "--layout", "force"]);
+    let (out, _) = run_limited(&mut cmd, Duration::from_secs(30));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches(r#"<g class="node "#).count(), 11, "merged scans of one network: 11 nodes");
+}

@@ -20,6 +20,7 @@ type PathStep<'a> = (u32, Option<IpAddr>, Option<f64>, Option<&'a str>);
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum NodeKind {
     /// The machine the scans ran from, at the centre.

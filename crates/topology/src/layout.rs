@@ -16,6 +16,7 @@ use std::f64::consts::TAU;
 
 /// Which layout to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum LayoutKind {
     Radial,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// The whole map, laid out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapView {
     pub layout: LayoutKind,
     /// Distance between rings in layout units (0 for layouts without rings).
@@ -26,6 +27,7 @@ pub struct MapView {
 
 /// One node as drawn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapNode {
     /// Stable id: `localhost`, an IP address, or `*<prev>><next>#<pos>/<len>` for a silent hop.
     pub id: String,
@@ -57,6 +59,7 @@ pub struct MapNode {
 
 /// One edge: `source` is the hop nearer the scanner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapEdge {
     pub source: String,
     pub target: String,
