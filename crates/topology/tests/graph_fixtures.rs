@@ -318,3 +318,32 @@ fn svg_is_well_formed_and_escapes_every_label() {
         assert!(text.contains(r#"class="node printer""#), "device type colours the host");
     }
 }
+
+#[test]
+fn force_layout_keeps_the_scanner_at_the_centre_and_separates_nodes() {
+    let mut r = fixture("map-nmap.xml");
+    // A mesh: a second path to r5 through r2 (as a routing change between two scans would give).
+    r.hosts.push(host(
+        "198.18.22.2",
+        &[(1, Some("198.18.0.254")), (2, Some("198.18.1.2")), (3, Some("198.18.4.2")), (4, Some("198.18.22.2"))],
+    ));
+    let g = TopologyGraph::from_report(&r);
+    assert!(g.edge_ids().contains(&("198.18.1.2".into(), "198.18.4.2".into(), false)));
+    let v = MapView::new(&g, &layout::force(&g));
+    let scanner = &v.nodes[0];
+    assert_eq!((scanner.id.as_str(), scanner.x, scanner.y), ("localhost", 0.0, 0.0));
+    for (i, a) in v.nodes.iter().enumerate() {
+        assert!(a.x.is_finite() && a.y.is_finite(), "{}", a.id);
+        for b in &v.nodes[i + 1..] {
+            let d = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+            assert!(d > 10.0, "{} and {} overlap ({d:.1})", a.id, b.id);
+        }
+    }
+    // Joined nodes end up nearer each other than the map is wide.
+    let at = |id: &str| v.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).unwrap();
+    let width = v.bounds[2] - v.bounds[0];
+    for e in v.edges.iter().filter(|e| !e.inferred) {
+        let (a, b) = (at(&e.source), at(&e.target));
+        assert!(((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt() < width / 2.0, "{} -> {}", e.source, e.target);
+    }
+}
