@@ -120,6 +120,8 @@ pub fn render(view: &MapView) -> String {
         s.push_str("</title></line>\n");
     }
     s.push_str("</g>\n");
+    let radial = view.layout == crate::layout::LayoutKind::Radial;
+    let parents: std::collections::HashSet<&str> = view.edges.iter().map(|e| e.source.as_str()).collect();
     s.push_str(r#"<g class="nodes" font-size="11">"#);
     s.push('\n');
     for n in &view.nodes {
@@ -129,13 +131,33 @@ pub fn render(view: &MapView) -> String {
         let _ = write!(s, r#"<g class="node {class}" data-id="{}">"#, escape(&n.id));
         let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="{r:.1}" fill="{}"{stroke} stroke-width="1.5">"#, n.x, n.y, fill_of(class));
         let _ = write!(s, "<title>{}</title></circle>", escape(&tooltip(n)));
-        let _ = write!(
-            s,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#303030">{}</text>"##,
-            n.x,
-            n.y + r + 12.0,
-            escape(&n.label)
-        );
+        let radius = (n.x * n.x + n.y * n.y).sqrt();
+        if radial && !parents.contains(n.id.as_str()) && radius > 0.0 {
+            // Leaves of the radial layout crowd their ring: their labels point outwards along the radius,
+            // turned so that they never read upside down.
+            let (ux, uy) = (n.x / radius, n.y / radius);
+            let (tx, ty) = (n.x + ux * (r + 4.0), n.y + uy * (r + 4.0));
+            let mut deg = uy.atan2(ux).to_degrees();
+            let anchor = if ux < 0.0 {
+                deg += 180.0;
+                "end"
+            } else {
+                "start"
+            };
+            let _ = write!(
+                s,
+                r##"<text x="{tx:.1}" y="{ty:.1}" dy="0.35em" text-anchor="{anchor}" transform="rotate({deg:.2} {tx:.1} {ty:.1})" fill="#303030">{}</text>"##,
+                escape(&n.label)
+            );
+        } else {
+            let _ = write!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#303030">{}</text>"##,
+                n.x,
+                n.y + r + 12.0,
+                escape(&n.label)
+            );
+        }
         s.push_str("</g>\n");
     }
     s.push_str("</g>\n");
