@@ -1168,18 +1168,25 @@ export function controlsOf(tab: Tab): Control[] {
   return CONTROLS.filter((c) => c.tab === tab);
 }
 
+/** The option names a control writes: `-p`, `-PS`, `-T` ... (its own spelling and its choices'). */
+function namesOf(c: Control): string[] {
+  const spelled = [c.flag, ...(c.kind === "select" ? c.choices.map((ch) => ch.flag ?? "") : [])];
+  return spelled
+    .flatMap((s) => s.split(/[\s|]+/))
+    .map((w) => w.replace(/[<[].*$/, ""))
+    .filter((w) => w.startsWith("-"));
+}
+
 /**
- * The controls a parser message is about: the parser names the option first (`portolan: --ttl: '300' is not
- * ...`), or quotes it (`unrecognized option '--bogus'`).
+ * The controls a parser message is about. The parser names the option it refuses first
+ * (`portolan: --ttl: '300' is not ...`, `portolan: -F cannot be combined with -p`); `-T4` and `-T` are one
+ * option, as are `-v2` and `-v`.
  */
 export function controlsNamedIn(message: string): Control[] {
   const m = /^portolan: (-[A-Za-z0-9-]+)[:\s]/.exec(message);
   if (!m) return [];
   const named = m[1] as string;
   return CONTROLS.filter((c) =>
-    c.flag
-      .split(/[\s|]+/)
-      .map((w) => w.replace(/[<[].*$/, ""))
-      .some((w) => w === named || (w.startsWith("-T") && named === "-T") || (w.startsWith("-P") && w.startsWith(named) && named.length > 2)),
+    namesOf(c).some((w) => w === named || (/^-[Tvd]\d$/.test(w) && w.slice(0, 2) === named)),
   );
 }
