@@ -20,6 +20,8 @@ pub enum ErrorCode {
     Io,
     /// A setting was refused (say, a data directory that is not Nmap's).
     BadSetting,
+    /// The scan history refused or failed a request (its message says why).
+    History,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]

@@ -15,6 +15,7 @@
 pub mod error;
 pub mod files;
 pub mod helper;
+pub mod history;
 pub mod settings;
 
 pub use error::{CommandError, ErrorCode};
@@ -99,6 +100,36 @@ fn set_settings(state: tauri::State<'_, SettingsStore>, settings: Settings) -> R
     state.set(settings)
 }
 
+/// The history the CLI records the app's scans in (`$PORTOLAN_HISTORY`, else the user's default file).
+fn user_history<'a>(r: &'a Registry) -> history::History<'a> {
+    history::History { bin: r.bin(), location: None }
+}
+
+#[tauri::command]
+async fn history_list(state: tauri::State<'_, Registry>, limit: u32, offset: u32) -> Result<Vec<history::ScanSummary>, CommandError> {
+    history::list(user_history(&state), limit, offset).await
+}
+
+#[tauri::command]
+async fn history_search(state: tauri::State<'_, Registry>, query: String, limit: u32) -> Result<history::SearchResults, CommandError> {
+    history::search(user_history(&state), &query, limit).await
+}
+
+#[tauri::command]
+async fn history_open(state: tauri::State<'_, Registry>, id: i64) -> Result<ScanReport, CommandError> {
+    history::open(user_history(&state), id).await
+}
+
+#[tauri::command]
+async fn history_delete(state: tauri::State<'_, Registry>, id: i64) -> Result<(), CommandError> {
+    history::delete(user_history(&state), id).await
+}
+
+#[tauri::command]
+async fn history_import(state: tauri::State<'_, Registry>, paths: Vec<String>) -> Result<String, CommandError> {
+    history::import(user_history(&state), &paths).await
+}
+
 /// Files named on the app's command line (`portolan-desktop scan.xml`), opened at start.
 #[derive(Debug, Default)]
 pub struct StartupFiles(pub Vec<String>);
@@ -152,7 +183,12 @@ pub fn run() {
             save_report_dialog,
             get_settings,
             set_settings,
-            startup_files
+            startup_files,
+            history_list,
+            history_search,
+            history_open,
+            history_delete,
+            history_import
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -213,3 +213,58 @@ async fn a_helper_killed_from_outside_leaves_an_interrupted_scan_with_what_it_fo
     assert_eq!(reg.running(), 0);
     drop(listener);
 }
+
+/// The history commands against the real binary and a history of the test's own: scans the helper ran
+/// are listed (paged), found by a search, opened, imported and deleted; errors carry the CLI's message.
+#[tokio::test]
+async fn the_history_through_the_helper() {
+    use portolan_desktop::history::{self, History};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("history.db").display().to_string();
+    let h = History { bin: &bin(), location: Some(&db) };
+    assert!(history::list(h, 10, 0).await.expect("empty list").is_empty(), "reading creates nothing");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    for _ in 0..2 {
+        let st = tokio::process::Command::new(bin())
+            .args(args(&format!("-sT -Pn -p {port} --history {db} 127.0.0.1")))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .await
+            .expect("scan");
+        assert!(st.success());
+    }
+    let all = history::list(h, 10, 0).await.expect("list");
+    assert_eq!(all.len(), 2);
+    assert!(all[0].id > all[1].id, "newest first");
+    assert_eq!(all[0].open_ports, 1);
+    assert_eq!(history::list(h, 1, 1).await.expect("page 2"), all[1..]);
+    let found = history::search(h, &format!("open:{port} host:127.0.0.1"), 50).await.expect("search");
+    assert_eq!(found.hosts.len(), 2);
+    assert!(found.hosts.iter().all(|x| x.open_ports == vec![format!("{port}/tcp")]));
+    let none = history::search(h, "-host:127.0.0.1", 50).await.expect("negated search");
+    assert!(none.hosts.is_empty());
+    let bad = history::search(h, "open:notaport", 50).await.expect_err("bad query");
+    assert_eq!(bad.code, ErrorCode::History);
+    assert!(bad.message.contains("notaport"), "{}", bad.message);
+    let report = history::open(h, all[0].id).await.expect("open");
+    assert!(report.hosts[0].ports.iter().any(|p| p.port == port && p.state == PortState::Open));
+    // Export the scan as XML with the CLI, import it back: a third scan.
+    let xml = dir.path().join("scan.xml");
+    let st = tokio::process::Command::new(bin())
+        .args(["history", "--history", &db, "export", &all[0].id.to_string(), "-o"])
+        .arg(&xml)
+        .status()
+        .await
+        .expect("export");
+    assert!(st.success());
+    let msg = history::import(h, &[xml.display().to_string()]).await.expect("import");
+    assert!(msg.contains("imported"), "{msg}");
+    assert_eq!(history::list(h, 10, 0).await.expect("list").len(), 3);
+    history::delete(h, all[1].id).await.expect("delete");
+    let left: Vec<i64> = history::list(h, 10, 0).await.expect("list").iter().map(|s| s.id).collect();
+    assert!(!left.contains(&all[1].id) && left.len() == 2, "{left:?}");
+    let gone = history::open(h, all[1].id).await.expect_err("deleted");
+    assert_eq!(gone.code, ErrorCode::History);
+    drop(listener);
+}

@@ -3,6 +3,7 @@ import { render, screen, waitFor, within, fireEvent } from "@testing-library/sve
 import userEvent from "@testing-library/user-event";
 import App from "../src/App.svelte";
 import { MockBackend } from "../src/lib/ipc/mock";
+import type { ScanSummary } from "../src/lib/ipc/backend";
 import type { ScanEvent } from "../src/lib/ipc/bindings";
 import { fakeParse, fakeParseUnprivileged, recordedScan, recordedReport } from "./helpers";
 
@@ -382,5 +383,69 @@ describe("-sV and -O results", () => {
     expect(fp.tagName).toBe("PRE");
     expect(fp.textContent).toContain("<img src=x>");
     expect(document.querySelector(".details img")).toBeNull();
+  });
+});
+
+describe("history", () => {
+  const summary = (id: number, args: string, open: number): ScanSummary => ({
+    id, scanner: "portolan", version: "0.1.0", args, profile: null, started: 1795700000 + id * 60, ended: null,
+    status: "complete", source: "scan", source_file: null, hosts_up: 1, hosts_down: 0, hosts_total: 1, open_ports: open,
+  });
+
+  it("lists stored scans a page at a time, sorts, searches, opens, deletes after a confirmation, imports", async () => {
+    const report = recordedReport();
+    const history = Array.from({ length: 60 }, (_, i) => {
+      const id = 60 - i;
+      return { summary: summary(id, `portolan -p ${id} <b>127.0.0.1</b>`, id % 7), report };
+    });
+    const { backend, user } = setup({
+      history,
+      openDialogPath: () => "/tmp/nmap.xml",
+      search: (q) => ({
+        scans: [history[1]!.summary],
+        hosts: q.includes("open:22")
+          ? [{ scan_id: 59, host_id: 1, ip: "127.0.0.1", state: "up", hostnames: ["<i>lo</i>"], open_ports: ["22/tcp"], scan_started: 1 }]
+          : [],
+        truncated: false,
+      }),
+    });
+    await user.click(screen.getByRole("button", { name: "History" }));
+    const table = await screen.findByRole("table", { name: "Stored scans" });
+    await waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(51)); // header + 50
+    const ids = () => within(table).getAllByRole("row").slice(1).map((r) => r.querySelector("td")?.textContent);
+    expect(ids()[0]).toBe("60");
+    await user.click(screen.getByRole("button", { name: "Older" }));
+    await waitFor(() => expect(ids()).toEqual(["10", "9", "8", "7", "6", "5", "4", "3", "2", "1"]));
+    await user.click(screen.getByRole("button", { name: "Newer" }));
+    await waitFor(() => expect(ids()[0]).toBe("60"));
+    // Sorted by open ports: 55 and 48 have 6.
+    await user.click(screen.getByRole("button", { name: "Open ports" }));
+    await waitFor(() => expect(ids().slice(0, 2)).toEqual(["55", "48"]));
+    // Text from the store is text.
+    expect(table.textContent).toContain("portolan -p 60 <b>127.0.0.1</b>");
+    expect(table.querySelector("b")).toBeNull();
+
+    // Delete asks first.
+    const row60 = within(table).getAllByRole("row").find((r) => r.querySelector("td")?.textContent === "60")!;
+    await user.click(within(row60).getByRole("button", { name: "Delete" }));
+    expect(backend.deleted).toEqual([]);
+    await user.click(within(row60).getByRole("button", { name: "Really delete" }));
+    await waitFor(() => expect(backend.deleted).toEqual([60]));
+    expect(await screen.findByText("Deleted scan 60.")).toBeInTheDocument();
+
+    // Search, then open the scan of a found host into a tab.
+    await user.type(screen.getByRole("textbox", { name: "Search the history" }), "service:ssh open:22");
+    await user.click(screen.getByRole("button", { name: "Search" }));
+    const found = await screen.findByRole("table", { name: "Search results" });
+    expect(found.textContent).toContain("127.0.0.1 (<i>lo</i>)");
+    await user.click(within(found).getByRole("button", { name: "Open scan" }));
+    await waitFor(() =>
+      expect(within(screen.getByRole("tablist", { name: "Scans" })).getAllByRole("tab").map((t) => t.getAttribute("title"))).toContain(
+        "#59 portolan -p 59 <b>127.0.0.1</b>",
+      ),
+    );
+
+    await user.click(screen.getByRole("button", { name: "Import Nmap XML…" }));
+    await waitFor(() => expect(backend.imported).toEqual([["/tmp/nmap.xml"]]));
   });
 });

@@ -68,6 +68,44 @@ export interface OpenSink {
   hosts(hosts: HostReport[]): void;
 }
 
+/** One scan in the history (src-tauri/src/history.rs `ScanSummary`, the CLI's `history list --json`). */
+export interface ScanSummary {
+  id: number;
+  scanner: string;
+  version: string;
+  args: string;
+  profile: string | null;
+  /** Unix seconds. */
+  started: number;
+  ended: number | null;
+  status: string;
+  source: string;
+  source_file: string | null;
+  hosts_up: number;
+  hosts_down: number;
+  hosts_total: number;
+  open_ports: number;
+}
+
+/** A host a history search found. */
+export interface HostHit {
+  scan_id: number;
+  host_id: number;
+  ip: string | null;
+  state: string;
+  hostnames: string[];
+  /** "22/tcp" */
+  open_ports: string[];
+  scan_started: number;
+}
+
+export interface SearchResults {
+  scans: ScanSummary[];
+  hosts: HostHit[];
+  /** More matched than the limit allowed. */
+  truncated: boolean;
+}
+
 export type Theme = "system" | "light" | "dark";
 
 /** The user's settings (src-tauri/src/settings.rs). */
@@ -106,4 +144,12 @@ export interface Backend {
   setSettings(settings: Settings): Promise<Settings>;
   /** Files named on the app's command line, to open at start. */
   startupFiles(): Promise<string[]>;
+  /** Stored scans, newest first: `limit` after skipping `offset`. */
+  historyList(limit: number, offset: number): Promise<ScanSummary[]>;
+  /** Hosts and scans matching a query in the history's search language (`service:ssh open:22`). */
+  historySearch(query: string, limit: number): Promise<SearchResults>;
+  historyOpen(id: number): Promise<ScanReport>;
+  historyDelete(id: number): Promise<void>;
+  /** Imports Nmap XML or Portolan JSON files into the history; the import's summary. */
+  historyImport(paths: string[]): Promise<string>;
 }

@@ -11,6 +11,8 @@ import type {
   SaveFormat,
   ScanCallbacks,
   Settings,
+  ScanSummary,
+  SearchResults,
   ScanExit,
   XmlSource,
 } from "./backend";
@@ -51,6 +53,10 @@ export interface MockOptions {
   saveDialogPath?: (format: SaveFormat) => string | null;
   /** Files named on the app's command line. */
   startupFiles?: string[];
+  /** The stored scans and their reports, newest first, for the history calls. */
+  history?: { summary: ScanSummary; report: ScanReport }[];
+  /** Stands in for the history's search language. */
+  search?: (query: string) => SearchResults;
   /** Refuses settings the real side would refuse. */
   checkSettings?: (s: Settings) => IpcError | null;
   /**
@@ -179,5 +185,38 @@ export class MockBackend implements Backend {
 
   async startupFiles(): Promise<string[]> {
     return [...(this.opts.startupFiles ?? [])];
+  }
+
+  readonly deleted: number[] = [];
+  readonly imported: string[][] = [];
+
+  private stored(): { summary: ScanSummary; report: ScanReport }[] {
+    return (this.opts.history ?? []).filter((h) => !this.deleted.includes(h.summary.id));
+  }
+
+  async historyList(limit: number, offset: number): Promise<ScanSummary[]> {
+    return this.stored()
+      .slice(offset, offset + limit)
+      .map((h) => h.summary);
+  }
+
+  async historySearch(query: string, _limit: number): Promise<SearchResults> {
+    if (!this.opts.search) throw unavailable;
+    return this.opts.search(query);
+  }
+
+  async historyOpen(id: number): Promise<ScanReport> {
+    const h = this.stored().find((x) => x.summary.id === id);
+    if (!h) throw { code: "history", message: `portolan history: no scan with id ${id}` } satisfies IpcError;
+    return h.report;
+  }
+
+  async historyDelete(id: number): Promise<void> {
+    this.deleted.push(id);
+  }
+
+  async historyImport(paths: string[]): Promise<string> {
+    this.imported.push([...paths]);
+    return paths.map((p, i) => `imported ${p} as scan ${100 + i}`).join("\n");
   }
 }

@@ -18,6 +18,8 @@ import {
   type ParseResult,
   type SaveFormat,
   type Settings,
+  type ScanSummary,
+  type SearchResults,
   type ScanCallbacks,
   type ScanMessage,
   type XmlSource,
@@ -94,6 +96,26 @@ export class TauriBackend implements Backend {
 
   startupFiles(): Promise<string[]> {
     return call<string[]>("startup_files", {});
+  }
+
+  historyList(limit: number, offset: number): Promise<ScanSummary[]> {
+    return call<ScanSummary[]>("history_list", { limit, offset });
+  }
+
+  historySearch(query: string, limit: number): Promise<SearchResults> {
+    return call<SearchResults>("history_search", { query, limit });
+  }
+
+  historyOpen(id: number): Promise<ScanReport> {
+    return call<ScanReport>("history_open", { id });
+  }
+
+  historyDelete(id: number): Promise<void> {
+    return call<void>("history_delete", { id });
+  }
+
+  historyImport(paths: string[]): Promise<string> {
+    return call<string>("history_import", { paths });
   }
 }
 
