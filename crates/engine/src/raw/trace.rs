@@ -115,8 +115,9 @@ pub fn trace(
     }
     // Router hops seen, per gateway and TTL.
     let mut cache: HashMap<(Option<IpAddr>, u8), (IpAddr, usize)> = HashMap::new();
-    // A follower whose path met the cache at this TTL: hops below come from its leader.
-    let mut joined: Vec<Option<u8>> = vec![None; targets.len()];
+    // Where a follower met a router already traced at the same distance: (that TTL, the host whose trace
+    // found the router). The hops below come from that host's path, which may itself have joined another.
+    let mut joined: Vec<Option<(u8, usize)>> = vec![None; targets.len()];
 
     let build = |t: &TraceTarget, ttl: u8| -> Option<Vec<u8>> {
         let sport = base_port + u16::from(ttl);
@@ -237,7 +238,9 @@ pub fn trace(
                 match cache.get(&key) {
                     Some((addr, owner)) if *addr == from && *owner != h && follower[h].is_some() => {
                         // The same router at the same distance: the rest of the way down is known.
-                        joined[h] = Some(joined[h].map_or(ttl, |j| j.min(ttl)));
+                        if joined[h].is_none_or(|(j, _)| ttl < j) {
+                            joined[h] = Some((ttl, *owner));
+                        }
                         pending.retain(|(ph, pt), _| *ph != h || *pt > ttl);
                     }
                     Some(_) => {}
@@ -285,17 +288,26 @@ pub fn trace(
     }
     for (h, r) in results.iter_mut().enumerate() {
         let d = r.distance.unwrap_or(MAX_TTL);
-        let mut hops: BTreeMap<u8, Hop> = answered[h].clone();
-        if let (Some(j), Some(l)) = (joined[h], follower[h]) {
-            for (ttl, hop) in &answered[l] {
-                if *ttl < j {
-                    hops.insert(*ttl, *hop);
-                }
-            }
-        }
-        r.hops = hops.into_values().filter(|hop| hop.ttl <= d).collect();
+        r.hops = full_path(h, &answered, &joined, 0).into_values().filter(|hop| hop.ttl <= d).collect();
     }
     Ok(results)
+}
+
+/// Host `h`'s hops: its own answers, and below the TTL where it joined another host's path, that host's
+/// (followed as far as it joined others in turn; each join is to a host traced earlier, and the depth is
+/// bounded by the number of hosts all the same).
+fn full_path(h: usize, answered: &[BTreeMap<u8, Hop>], joined: &[Option<(u8, usize)>], depth: usize) -> BTreeMap<u8, Hop> {
+    let mut hops = answered[h].clone();
+    if let Some((j, owner)) = joined[h]
+        && depth < answered.len()
+    {
+        for (ttl, hop) in full_path(owner, answered, joined, depth + 1) {
+            if ttl < j {
+                hops.insert(ttl, hop);
+            }
+        }
+    }
+    hops
 }
 
 #[cfg(test)]
