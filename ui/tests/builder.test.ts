@@ -16,7 +16,7 @@ import { MockBackend } from "../src/lib/ipc/mock";
 import type { ParseResult } from "../src/lib/ipc/backend";
 import { CONTROLS, TABS, type Control } from "../src/lib/builder/catalogue";
 import { emptyForm, formToArgs, planToForm, type Form } from "../src/lib/builder/form";
-import { scannerArgs } from "../src/lib/commandline";
+import { joinCommandLine, scannerArgs } from "../src/lib/commandline";
 import { PROFILES } from "../src/lib/profiles";
 
 const FIXTURE = join(process.cwd(), "tests", "fixtures", "builder-plans.json");
@@ -221,13 +221,20 @@ describe("CommandBuilder", () => {
   });
 
   it.each(PROFILES.filter((p) => !/-A\b|--script/.test(p.args)))("the $name profile's command line round-trips through the controls", async (p) => {
-    const { commandBox, last } = setup(`portolan ${p.args} 127.0.0.1`.replace(/\s+/g, " "));
+    const typed = `portolan ${p.args} 127.0.0.1`.replace(/\s+/g, " ");
+    const { user, commandBox, last } = setup(typed);
     await waitFor(() => expect(last()?.result?.ok).toBe(true));
     const r = last()!.result as Extract<ParseResult, { ok: true }>;
-    // An edit that changes nothing rewrites the command in canonical form: the CLI's own.
-    const form = planToForm(r.value.plan);
-    expect(formToArgs(form)).toEqual(r.value.command_line);
-    expect(commandBox().value).toBe(`portolan ${p.args} 127.0.0.1`.replace(/\s+/g, " "));
+    // Reading a command does not rewrite what the user typed.
+    expect(commandBox().value).toBe(typed);
+    // A control switched on and off again leaves the command the controls show: the CLI's canonical line.
+    await user.click(screen.getByRole("tab", { name: "Output" }));
+    await user.click(screen.getByRole("checkbox", { name: "Reasons" }));
+    expect(commandBox().value).toContain("--reason");
+    await user.click(screen.getByRole("checkbox", { name: "Reasons" }));
+    expect(commandBox().value).toBe(`portolan ${joinCommandLine(r.value.command_line)}`);
+    await waitFor(() => expect(last()?.command).toBe(commandBox().value));
+    await waitFor(() => expect(last()?.result?.ok).toBe(true));
   });
 
   it("follows a command changed from outside", async () => {
