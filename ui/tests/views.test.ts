@@ -449,3 +449,17 @@ describe("history", () => {
     await waitFor(() => expect(backend.imported).toEqual([["/tmp/nmap.xml"]]));
   });
 });
+
+describe("command builder in the Scan view", () => {
+  it("opens under the profile, and its controls and the Scan view's command line stay one command", async () => {
+    const { user } = setup();
+    const command = screen.getAllByRole("textbox", { name: "Command" })[0] as HTMLInputElement;
+    await user.click(screen.getByRole("button", { name: /Build the command/ }));
+    const builder = screen.getByRole("region", { name: "Command builder" });
+    await user.click(within(builder).getByRole("tab", { name: "Target" }));
+    await user.click(within(builder).getByRole("checkbox", { name: /Fast \(100 common ports\)/ }));
+    await waitFor(() => expect(command.value).toContain("-F"));
+    await user.click(screen.getByRole("button", { name: /Hide the command builder/ }));
+    expect(screen.queryByRole("region", { name: "Command builder" })).toBeNull();
+  });
+});
