@@ -8,7 +8,8 @@
 //   2. without privileges the UI says a UDP scan cannot run and rewrites it as a connect scan;
 //   3. two scans at once: a long one, and a target + profile scan whose open ports appear while it runs and
 //      whose final ports equal what the CLI prints for the same command;
-//   4. cancelling the long scan marks it interrupted and keeps what it found.
+//   4. the history (written by the scanner) finds the quick scan by a search in its language;
+//   5. cancelling the long scan marks it interrupted and keeps what it found.
 // Screenshots of each step go to $OUT.
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:net";
@@ -187,6 +188,25 @@ try {
   await s.click(await s.find("#tab-ports"));
   await shot(s, "quick-scan-done");
   log("quick scan: window equals CLI:", ui.join(" | "));
+
+  // 3c. The history recorded the quick scan (the scanner writes it; the window reads it back): a search in
+  // the history's language finds the host with its open ports, and the scan opens into a tab.
+  await s.click(await s.findByText("header button", "History"));
+  const q = await s.find('input[name="history-query"]');
+  await s.replaceText(q, "open:22 open:8080 host:127.0.0.1");
+  await s.click(await s.findByText(".history button", "Search"));
+  const hit = await s.until("the history search", 20_000, async () => {
+    const t = await s.exec('return document.querySelector("[data-testid=search-summary]")?.textContent ?? ""');
+    return t.includes("host") ? t : null;
+  });
+  const rows = await s.exec(`return [...document.querySelectorAll('table[aria-label="Search results"] tbody tr')]
+      .map((r) => r.textContent)`);
+  if (!rows.some((r) => r.includes("127.0.0.1") && r.includes("22/tcp") && r.includes("8080/tcp"))) {
+    throw new Error(`the history search did not find the quick scan: ${hit} ${JSON.stringify(rows)}`);
+  }
+  await shot(s, "history-search");
+  await s.click(await s.findByText(".history button", "Close"));
+  log("history:", hit.trim());
 
   // 4. Cancel the long scan from its own tab.
   await s.click(await s.findByText('[role="tablist"][aria-label="Scans"] [role="tab"]', "-p-"));
