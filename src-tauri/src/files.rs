@@ -197,3 +197,53 @@ mod tests {
         assert!(open.pending.lock().expect("lock").is_empty());
     }
 }
+
+/// The map of a report, laid out for the window to draw (`layout`: `radial` or `force`).
+pub fn map_view(report: &ScanReport, layout: portolan_topology::LayoutKind) -> portolan_topology::MapView {
+    let graph = portolan_topology::TopologyGraph::from_report(report);
+    let placed = portolan_topology::layout::compute(&graph, layout);
+    portolan_topology::MapView::new(&graph, &placed)
+}
+
+/// What the map export writes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum MapExport {
+    /// The map drawn by Rust's SVG writer (the same picture as `portolan map`).
+    Svg { report: Box<ScanReport>, layout: portolan_topology::LayoutKind },
+    /// A PNG the window drew from its canvas.
+    Png { bytes: Vec<u8> },
+}
+
+/// The native Save dialog, then the map as SVG or PNG. The path written, `None` when the user cancels.
+pub async fn save_map_dialog<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    export: MapExport,
+) -> Result<Option<String>, CommandError> {
+    let (ext, what) = match &export {
+        MapExport::Svg { .. } => ("svg", "SVG image"),
+        MapExport::Png { .. } => ("png", "PNG image"),
+    };
+    if let MapExport::Png { bytes } = &export
+        && !bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+    {
+        return Err(CommandError::new(ErrorCode::BadFile, "the window's picture is not a PNG image"));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Save the map")
+        .set_file_name(format!("map.{ext}"))
+        .add_filter(what, &[ext])
+        .save_file(move |p| {
+            let _ = tx.send(p);
+        });
+    let Some(path) = picked(rx).await else { return Ok(None) };
+    let data = match export {
+        MapExport::Svg { report, layout } => portolan_topology::svg::render(&map_view(&report, layout)).into_bytes(),
+        MapExport::Png { bytes } => bytes,
+    };
+    std::fs::write(&path, data)
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot write {}: {e}", path.display())))?;
+    Ok(Some(path.display().to_string()))
+}

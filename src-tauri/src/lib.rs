@@ -77,6 +77,22 @@ fn open_xml_next(state: tauri::State<'_, OpenReports>, id: u64) -> Vec<portolan_
 }
 
 #[tauri::command]
+async fn map_view(
+    report: ScanReport,
+    layout: portolan_topology::LayoutKind,
+) -> Result<portolan_topology::MapView, CommandError> {
+    // A 10,000-node layout takes up to half a second (force): off the async workers.
+    tauri::async_runtime::spawn_blocking(move || files::map_view(&report, layout))
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::BadFile, format!("the map could not be laid out: {e}")))
+}
+
+#[tauri::command]
+async fn save_map_dialog(app: tauri::AppHandle, export: files::MapExport) -> Result<Option<String>, CommandError> {
+    files::save_map_dialog(&app, export).await
+}
+
+#[tauri::command]
 async fn pick_xml_file(app: tauri::AppHandle) -> Option<String> {
     files::pick_xml(&app).await
 }
@@ -188,7 +204,9 @@ pub fn run() {
             history_search,
             history_open,
             history_delete,
-            history_import
+            history_import,
+            map_view,
+            save_map_dialog
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -268,3 +268,18 @@ async fn the_history_through_the_helper() {
     assert_eq!(gone.code, ErrorCode::History);
     drop(listener);
 }
+
+/// The Map tab's layout: the real lab scan (crates/topology/tests/fixtures) gives its routers, the shared
+/// router once, the silent hop, and edges that all join known nodes.
+#[test]
+fn a_lab_scan_is_laid_out_for_the_map() {
+    use portolan_desktop::files::{self, XmlSource};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/topology/tests/fixtures/map-portolan.xml");
+    let report = files::open_xml(&XmlSource::Path { path: path.into() }).expect("fixture");
+    let view = files::map_view(&report, portolan_topology::LayoutKind::Radial);
+    assert_eq!((view.nodes.len(), view.edges.len()), (11, 10));
+    assert_eq!(view.nodes.iter().filter(|n| n.kind == portolan_topology::NodeKind::Unknown).count(), 1);
+    let ids: std::collections::HashSet<&str> = view.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert!(view.edges.iter().all(|e| ids.contains(e.source.as_str()) && ids.contains(e.target.as_str())));
+    assert_eq!(files::map_view(&report, portolan_topology::LayoutKind::Radial), view, "deterministic");
+}

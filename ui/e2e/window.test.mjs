@@ -26,6 +26,7 @@ const APP = env("APP");
 const CLI = env("CLI");
 const DRIVER = env("DRIVER");
 const HOSTILE = env("HOSTILE_XML");
+const MAP_XML = env("MAP_XML");
 const OUT = env("OUT");
 const PORT = 4444;
 // Listeners on ports the quick profile (-F, the 100 most common ports) covers. Binding below 1024 as an
@@ -74,7 +75,8 @@ try {
   }
   session = await Session.start(base, {
     browserName: "wry",
-    "tauri:options": { application: APP, args: [HOSTILE] },
+    // Opened in order, one tab each; the last (the hostile report) is the one shown.
+    "tauri:options": { application: APP, args: [MAP_XML, HOSTILE] },
   });
   const s = session;
   const status = async () => s.text(await s.find('[data-testid="scan-status"]'));
@@ -114,6 +116,22 @@ try {
   await shot(s, "hostile-report-as-text");
   log("hostile report: shown literally, nothing ran");
   await s.click(await s.find("#tab-ports"));
+
+  // 1b. The map of a real --traceroute scan of the map lab (five routers, a shared one, a silent hop),
+  // laid out by Rust and drawn on the canvas.
+  await s.click(await s.findByText('[role="tablist"][aria-label="Scans"] [role="tab"]', "map-lab.xml"));
+  await s.click(await s.find("#tab-map"));
+  const counts = await s.until("the map", 15_000, async () => {
+    const t = await s.exec('return document.querySelector("[data-testid=map-counts]")?.textContent ?? ""');
+    return t.includes("nodes") ? t : null;
+  });
+  const drawn = await s.exec('return document.querySelector("[data-testid=map-canvas]").dataset.nodes');
+  if (!counts.startsWith("11 nodes") || drawn !== "11") throw new Error(`map: ${counts}, canvas drew ${drawn}`);
+  await sleep(300);
+  await shot(s, "map-of-the-lab");
+  log("map:", counts);
+  await s.click(await s.find("#tab-ports"));
+  await s.click(await s.findByText('[role="tablist"][aria-label="Scans"] [role="tab"]', "hostile.xml"));
 
   // 2. No raw privileges: a UDP scan is refused before it starts, and the connect scan is offered.
   const command = await s.find("input[name=command]");
@@ -215,7 +233,7 @@ try {
   await s.until("the long scan to be marked interrupted", 15_000, async () => (await status()).includes("Interrupted"));
   const mark = await s.exec(`return [...document.querySelectorAll('[role="tablist"][aria-label="Scans"] [role="tab"]')]
       .map((t) => t.getAttribute("data-status"))`);
-  if (!mark.includes("interrupted") || !mark.includes("done") || !mark.includes("loaded")) {
+  if (!mark.includes("interrupted") || !mark.includes("done") || mark.filter((m) => m === "loaded").length !== 2) {
     throw new Error(`tab states ${mark}`);
   }
   await shot(s, "long-scan-cancelled");

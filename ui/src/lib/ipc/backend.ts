@@ -1,6 +1,7 @@
 // The one seam between the UI and Rust. Components receive a `Backend` and never import Tauri themselves, so
 // tests run them against `MockBackend` and the app against `TauriBackend`.
 import type { HostReport, ScanEvent, ScanPlan, ScanReport } from "./bindings";
+import type { LayoutKind, MapView } from "../map/types";
 
 /** A typed error from the Rust side: a stable machine-readable code and a sentence for the user. */
 export interface IpcError {
@@ -144,6 +145,12 @@ export interface Backend {
   setSettings(settings: Settings): Promise<Settings>;
   /** Files named on the app's command line, to open at start. */
   startupFiles(): Promise<string[]>;
+  /** The report's topology map, laid out by Rust (`radial` rings by hop count, or `force`). */
+  mapView(report: ScanReport, layout: LayoutKind): Promise<MapView>;
+  /** The Save dialog, then the map as SVG (drawn by Rust) or as the PNG bytes the window drew. */
+  saveMap(
+    exp: { format: "svg"; report: ScanReport; layout: LayoutKind } | { format: "png"; bytes: number[] },
+  ): Promise<string | null>;
   /** Stored scans, newest first: `limit` after skipping `offset`. */
   historyList(limit: number, offset: number): Promise<ScanSummary[]>;
   /** Hosts and scans matching a query in the history's search language (`service:ssh open:22`). */

@@ -3,6 +3,7 @@
 import type { ScanEvent, ScanReport } from "./bindings";
 import { DEFAULT_SETTINGS } from "./backend";
 import { normalText } from "../normal";
+import type { LayoutKind, MapView } from "../map/types";
 import type {
   Backend,
   IpcError,
@@ -53,6 +54,8 @@ export interface MockOptions {
   saveDialogPath?: (format: SaveFormat) => string | null;
   /** Files named on the app's command line. */
   startupFiles?: string[];
+  /** The map `mapView` answers (the real one is laid out by Rust). */
+  map?: (report: ScanReport, layout: LayoutKind) => MapView;
   /** The stored scans and their reports, newest first, for the history calls. */
   history?: { summary: ScanSummary; report: ScanReport }[];
   /** Stands in for the history's search language. */
@@ -185,6 +188,22 @@ export class MockBackend implements Backend {
 
   async startupFiles(): Promise<string[]> {
     return [...(this.opts.startupFiles ?? [])];
+  }
+
+  readonly mapCalls: LayoutKind[] = [];
+  readonly savedMaps: string[] = [];
+
+  async mapView(report: ScanReport, layout: LayoutKind): Promise<MapView> {
+    this.mapCalls.push(layout);
+    if (!this.opts.map) throw unavailable;
+    return this.opts.map(report, layout);
+  }
+
+  async saveMap(
+    exp: { format: "svg"; report: ScanReport; layout: LayoutKind } | { format: "png"; bytes: number[] },
+  ): Promise<string | null> {
+    this.savedMaps.push(exp.format);
+    return `/tmp/map.${exp.format}`;
   }
 
   readonly deleted: number[] = [];

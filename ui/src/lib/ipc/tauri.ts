@@ -2,6 +2,7 @@
 // side; errors arrive as `IpcError` objects.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { HostReport, ScanReport } from "./bindings";
+import type { LayoutKind, MapView } from "../map/types";
 
 /** What `open_xml_begin` answers (src-tauri/src/files.rs `OpenBegin`). */
 interface OpenBegin {
@@ -96,6 +97,16 @@ export class TauriBackend implements Backend {
 
   startupFiles(): Promise<string[]> {
     return call<string[]>("startup_files", {});
+  }
+
+  mapView(report: ScanReport, layout: LayoutKind): Promise<MapView> {
+    return call<MapView>("map_view", { report, layout });
+  }
+
+  saveMap(
+    exp: { format: "svg"; report: ScanReport; layout: LayoutKind } | { format: "png"; bytes: number[] },
+  ): Promise<string | null> {
+    return call<string | null>("save_map_dialog", { export: exp });
   }
 
   historyList(limit: number, offset: number): Promise<ScanSummary[]> {
