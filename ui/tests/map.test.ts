@@ -25,6 +25,8 @@ describe("map types", () => {
       expect(radiusOf(n)).toBeGreaterThan(0);
       expect(classOf(n)).toMatch(/^(scanner|router|unknown|host|netdev|printer|general|other)$/);
     }
+    // Open ports with their services, for the filter: the lab's 198.18.12.2 runs ssh, http and https.
+    expect(m.nodes.find((n) => n.id === "198.18.12.2")?.ports).toEqual(["22/tcp ssh", "80/tcp http", "443/tcp https"]);
     const ids = new Set(m.nodes.map((n) => n.id));
     for (const e of m.edges) {
       expect(ids.has(e.source) && ids.has(e.target)).toBe(true);

@@ -80,6 +80,8 @@ pub struct NodeData {
     pub names: Vec<String>,
     /// Open ports as (protocol, port).
     pub open_ports: BTreeSet<(Protocol, u16)>,
+    /// Service names of open ports, when known (table name or version detection's).
+    pub services: std::collections::BTreeMap<(Protocol, u16), String>,
     /// Open ports a file only summarised (`<extraports state="open">`).
     pub extra_open: u32,
     /// Best OS match's name, its family and device type (`general purpose`, `router`, `printer` ...).
@@ -104,6 +106,7 @@ impl NodeData {
             addresses,
             names: Vec::new(),
             open_ports: BTreeSet::new(),
+            services: std::collections::BTreeMap::new(),
             extra_open: 0,
             os_name: None,
             os_family: None,
@@ -222,6 +225,9 @@ impl TopologyGraph {
         }
         for p in host.ports.iter().filter(|p| p.state == PortState::Open) {
             node.open_ports.insert((p.protocol, p.port));
+            if let Some(s) = p.service.as_ref().filter(|s| !s.name.is_empty()) {
+                node.services.insert((p.protocol, p.port), s.name.clone());
+            }
         }
         node.extra_open = host.extra_ports.iter().filter(|e| e.state == PortState::Open).map(|e| e.count).sum();
         if let Some(os) = &host.os {
@@ -267,13 +273,25 @@ impl TopologyGraph {
                 self.ensure_host(*addr);
                 self.add_trace(*addr, trace);
             }
-            EventBody::Port { addr, protocol, port, state, .. } => {
+            EventBody::Port { addr, protocol, port, state, service, .. } => {
                 let n = self.ensure_host(*addr);
-                let open = &mut self.graph[n].open_ports;
+                let node = &mut self.graph[n];
+                let key = (*protocol, *port);
                 if *state == PortState::Open {
-                    open.insert((*protocol, *port));
+                    node.open_ports.insert(key);
+                    if let Some(s) = service.as_ref().filter(|s| !s.name.is_empty()) {
+                        node.services.insert(key, s.name.clone());
+                    }
                 } else {
-                    open.remove(&(*protocol, *port));
+                    node.open_ports.remove(&key);
+                    node.services.remove(&key);
+                }
+            }
+            EventBody::ServiceDetected { addr, protocol, port, service } => {
+                if let Some(&n) = self.index.get(&NodeKey::Addr(*addr))
+                    && self.graph[n].open_ports.contains(&(*protocol, *port))
+                {
+                    self.graph[n].services.insert((*protocol, *port), service.name.clone());
                 }
             }
             EventBody::OsDetected { addr, os, distance, .. } => {

@@ -41,6 +41,9 @@ pub struct MapNode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hops: Option<u32>,
     pub open_ports: u32,
+    /// The open ports listed, `22/tcp ssh` (`22/tcp` when the service is unknown), for filtering the map.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +102,14 @@ impl MapView {
                     ring: p.map_or(0, |p| p.ring),
                     hops: d.hops,
                     open_ports: d.open_port_count(),
+                    ports: d
+                        .open_ports
+                        .iter()
+                        .map(|k| match d.services.get(k) {
+                            Some(name) => format!("{}/{} {name}", k.1, k.0.as_str()),
+                            None => format!("{}/{}", k.1, k.0.as_str()),
+                        })
+                        .collect(),
                     os: d.os_name.clone(),
                     os_family: d.os_family.clone(),
                     device_type: d.device_type.clone(),

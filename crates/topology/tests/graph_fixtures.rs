@@ -121,6 +121,10 @@ fn events_build_the_same_map_as_the_report_and_a_trace_replaces_the_guess() {
                 reason_ttl: p.reason_ttl,
                 service: None,
             }));
+            // The service name arrives later, as version detection reports it.
+            if let Some(service) = p.service.clone() {
+                live.apply(&ev(EventBody::ServiceDetected { addr, protocol: p.protocol, port: p.port, service }));
+            }
         }
         live.apply(&ev(EventBody::Traceroute { addr, trace: h.trace.clone().unwrap() }));
         live.apply(&ev(EventBody::HostFinished { addr, times: h.times, timed_out: false }));

@@ -16,6 +16,8 @@ export interface MapNode {
   ring: number;
   hops?: number | null;
   open_ports: number;
+  /** Open ports, `22/tcp ssh` (or `22/tcp`); absent when none. */
+  ports?: string[];
   os?: string | null;
   os_family?: string | null;
   device_type?: string | null;
