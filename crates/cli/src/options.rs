@@ -301,7 +301,7 @@ impl Builder {
                 let s = value(name, v)?;
                 match s.parse::<u8>() {
                     Ok(n) if n <= 9 => p.version.intensity = Some(n),
-                    _ => return Err(bad(name, &format!("'{s}' is not an intensity between 0 and 9"))),
+                    _ => return Err(bad(name, format!("'{s}' is not an intensity between 0 and 9"))),
                 }
             }
             Id::VersionLight => p.version.intensity = Some(2),

@@ -16,12 +16,10 @@ pub fn write(text: &str) {
     }
 }
 /// `print!` that survives a closed pipe.
-
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::write(&format!($($arg)*)) };
 }
 /// `println!` that survives a closed pipe.
-
 macro_rules! outln {
     () => { $crate::out::write("\n") };
     ($($arg:tt)*) => { $crate::out::write(&format!("{}\n", format_args!($($arg)*))) };
