@@ -4,10 +4,9 @@
 // first frame painted with the map (Rust lays it out, the canvas draws it), and frame times while panning
 // (one arrow-key step per frame, each a full redraw). Run through tools/window-test:
 //   tools/window-test APP CLI TAURI_DRIVER OUT bench-map.mjs
-import { spawn } from "node:child_process";
 import { createWriteStream, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Session, sleep } from "./webdriver.mjs";
+import { Session, startDriver } from "./webdriver.mjs";
 
 const APP = process.env.APP;
 const DRIVER = process.env.DRIVER;
@@ -44,14 +43,9 @@ async function writeReport(file) {
 
 const file = join(process.env.HOME, "bench-map.xml");
 await writeReport(file);
-const driver = spawn(DRIVER, ["--port", String(PORT), "--native-port", String(PORT + 1)], { stdio: ["ignore", "ignore", "inherit"] });
+const { base, stop } = await startDriver(DRIVER, PORT);
 const results = [];
 try {
-  const base = `http://127.0.0.1:${PORT}`;
-  for (let t = 0; !(await fetch(`${base}/status`).then((r) => r.ok, () => false)); t++) {
-    if (t > 200) throw new Error("tauri-driver did not answer");
-    await sleep(100);
-  }
   for (let run = 1; run <= RUNS; run++) {
     const s = await Session.start(base, { browserName: "wry", "tauri:options": { application: APP, args: [file] } });
     try {
@@ -96,7 +90,7 @@ try {
     }
   }
 } finally {
-  driver.kill("SIGTERM");
+  stop();
 }
 const med = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
 log(`median of ${results.length}: ${med("nodes")} nodes, first map ${med("first_map_ms")} ms, panning ${med("pan_fps")} fps (p95 frame ${med("frame_p95_ms")} ms)`);

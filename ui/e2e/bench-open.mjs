@@ -5,10 +5,9 @@
 // Figures: "open:read" (Rust reads and parses the XML; the header and first 200 hosts cross the IPC),
 // "open:first-screen" (from the request to the first frame painted with the hosts listed), "open:all" (every
 // host in, the rest pulled one chunk per frame), and the frame times while scrolling the full list.
-import { spawn } from "node:child_process";
 import { createWriteStream, statSync } from "node:fs";
 import { join } from "node:path";
-import { Session, sleep } from "./webdriver.mjs";
+import { Session, startDriver } from "./webdriver.mjs";
 
 const APP = process.env.APP;
 const DRIVER = process.env.DRIVER;
@@ -46,14 +45,9 @@ const file = join(process.env.HOME, "bench-65536.xml");
 await writeReport(file);
 log(`${HOSTS} hosts, ${(statSync(file).size / 1e6).toFixed(1)} MB of XML`);
 
-const driver = spawn(DRIVER, ["--port", String(PORT), "--native-port", String(PORT + 1)], { stdio: ["ignore", "ignore", "inherit"] });
+const { base, stop } = await startDriver(DRIVER, PORT);
 const results = [];
 try {
-  const base = `http://127.0.0.1:${PORT}`;
-  for (let t = 0; !(await fetch(`${base}/status`).then((r) => r.ok, () => false)); t++) {
-    if (t > 200) throw new Error("tauri-driver did not answer");
-    await sleep(100);
-  }
   for (let run = 1; run <= RUNS; run++) {
     // A fresh window each run: the app opens the file named on its command line at start.
     const s = await Session.start(base, { browserName: "wry", "tauri:options": { application: APP, args: [file] } });
@@ -117,7 +111,7 @@ try {
     }
   }
 } finally {
-  driver.kill("SIGTERM");
+  stop();
 }
 const med = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
 log(`median of ${results.length}: first screen ${med("first_screen_ms")} ms (read ${med("read_ms")} ms), all hosts ${med("all_hosts_ms")} ms, scrolling ${med("fps")} fps (idle window ${med("idle_fps")} fps), p95 frame ${med("frame_p95_ms")} ms`);

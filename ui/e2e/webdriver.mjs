@@ -106,3 +106,25 @@ async function request(base, method, path, body) {
   }
   return json.value;
 }
+
+/**
+ * Starts tauri-driver on `port` (and WebKitWebDriver on the next one) and waits, at most 20 s, until it
+ * answers. Returns its base URL and a `stop` that ends it.
+ */
+export async function startDriver(driverPath, port, stderr = "inherit") {
+  const { spawn } = await import("node:child_process");
+  const driver = spawn(driverPath, ["--port", String(port), "--native-port", String(port + 1)], {
+    stdio: ["ignore", "ignore", stderr],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () => driver.kill("SIGTERM");
+  const end = Date.now() + 20_000;
+  while (!(await fetch(`${base}/status`).then((r) => r.ok, () => false))) {
+    if (Date.now() > end) {
+      stop();
+      throw new WebDriverError("tauri-driver did not answer within 20 s");
+    }
+    await sleep(100);
+  }
+  return { base, stop };
+}

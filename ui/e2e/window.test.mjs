@@ -11,11 +11,11 @@
 //   4. the history (written by the scanner) finds the quick scan by a search in its language;
 //   5. cancelling the long scan marks it interrupted and keeps what it found.
 // Screenshots of each step go to $OUT.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Session, sleep } from "./webdriver.mjs";
+import { Session, sleep, startDriver } from "./webdriver.mjs";
 
 const env = (k) => {
   const v = process.env[k];
@@ -59,20 +59,11 @@ function portLines(text) {
 }
 
 const servers = await Promise.all(LISTEN.map(listen));
-const driver = spawn(DRIVER, ["--port", String(PORT), "--native-port", String(PORT + 1)], {
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const driver = await startDriver(DRIVER, PORT);
 let session;
 let failed = false;
 try {
-  const base = `http://127.0.0.1:${PORT}`;
-  const up = Date.now();
-  for (;;) {
-    const ok = await fetch(`${base}/status`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() - up > 20_000) throw new Error("tauri-driver did not answer within 20 s");
-    await sleep(100);
-  }
+  const base = driver.base;
   session = await Session.start(base, {
     browserName: "wry",
     // Opened in order, one tab each; the last (the hostile report) is the one shown.
@@ -245,7 +236,7 @@ try {
   if (session) await shot(session, "failure").catch(() => {});
 } finally {
   if (session) await session.quit();
-  driver.kill("SIGTERM");
+  driver.stop();
   for (const srv of servers) srv.close();
 }
 process.exit(failed ? 1 : 0);
