@@ -24,6 +24,9 @@ pub enum SaveFormat {
     Xml,
     Json,
     Normal,
+    Csv,
+    Html,
+    Markdown,
 }
 
 pub fn open_xml(source: &XmlSource) -> Result<ScanReport, CommandError> {
@@ -50,6 +53,9 @@ pub fn render(report: &ScanReport, format: SaveFormat) -> Result<String, Command
         SaveFormat::Normal => portolan_report::normal::render_file(report, &opts),
         SaveFormat::Json => portolan_report::json::render(report)
             .map_err(|e| CommandError::new(ErrorCode::BadFile, format!("the report cannot be written as JSON: {e}")))?,
+        SaveFormat::Csv => portolan_report::export::csv(report, &opts),
+        SaveFormat::Html => portolan_report::export::html(report, &opts),
+        SaveFormat::Markdown => portolan_report::export::markdown(report, &opts),
     })
 }
 
@@ -147,6 +153,9 @@ pub async fn save_dialog<R: tauri::Runtime>(
         SaveFormat::Xml => ("xml", "Nmap-compatible XML"),
         SaveFormat::Json => ("json", "Portolan JSON"),
         SaveFormat::Normal => ("nmap", "Normal output (text)"),
+        SaveFormat::Csv => ("csv", "CSV, one row per port"),
+        SaveFormat::Html => ("html", "HTML report"),
+        SaveFormat::Markdown => ("md", "Markdown"),
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()

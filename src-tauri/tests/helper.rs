@@ -144,7 +144,14 @@ async fn a_saved_xml_opens_and_saves_in_every_format() {
     let report = files::open_xml(&XmlSource::Path { path: xml.display().to_string() }).expect("open");
     let host = report.hosts.first().expect("one host");
     assert!(host.ports.iter().any(|p| p.port == port && p.state == PortState::Open));
-    for (fmt, needle) in [(SaveFormat::Normal, format!("{port}/tcp open")), (SaveFormat::Xml, format!("portid=\"{port}\"")), (SaveFormat::Json, format!("\"port\": {port}"))] {
+    for (fmt, needle) in [
+        (SaveFormat::Normal, format!("{port}/tcp open")),
+        (SaveFormat::Xml, format!("portid=\"{port}\"")),
+        (SaveFormat::Json, format!("\"port\": {port}")),
+        (SaveFormat::Csv, format!(",up,tcp,{port},open,")),
+        (SaveFormat::Html, format!("<td>{port}/tcp</td><td class=\"open\">open</td>")),
+        (SaveFormat::Markdown, format!("| {port}/tcp | open |")),
+    ] {
         let out = dir.path().join("out");
         files::save_report(&report, fmt, &out.display().to_string()).expect("save");
         let text = std::fs::read_to_string(&out).expect("read back");

@@ -4,7 +4,8 @@
 //! [`ScanReport`] (the one fold used everywhere), the writers render a report in Nmap's normal
 //! ([`normal`]), XML ([`xml`]) and grepable ([`grepable`]) layouts and as JSON ([`json`]), and
 //! [`xml_reader`] loads Nmap's (and our) XML files back into a [`ScanReport`]; [`diff`] compares two
-//! reports (and follows hosts across many) in the manner of Nmap's `ndiff`.
+//! reports (and follows hosts across many) in the manner of Nmap's `ndiff`; [`export`] writes CSV, Markdown
+//! and HTML for people and other tools.
 //!
 //! Invariants:
 //! - Writers are pure functions of a report and [`RenderOptions`]: no I/O, no clock, so output is
@@ -18,6 +19,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod diff;
+pub mod export;
 pub mod fold;
 pub mod grepable;
 pub mod json;

@@ -463,3 +463,44 @@ fn service_results_replace_the_table_name() {
     assert!(text.contains("PORT   STATE  SERVICE VERSION"), "{text}");
     assert!(text.contains("80/tcp open   http    nginx 1.22.1"), "{text}");
 }
+
+/// The exports carry hostile text as text: CSV reads back field by field with no cell a spreadsheet would run
+/// as a formula, HTML has no markup from the network and no script, Markdown's tables keep their columns.
+#[test]
+fn exports_keep_hostile_strings_inert() {
+    use portolan_report::export;
+    let r = hostile_report();
+    let opts = RenderOptions { version_scan: true, ..Default::default() };
+
+    let text = export::csv(&r, &opts);
+    let mut rd = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let head = rd.headers().unwrap().clone();
+    assert_eq!(head.len(), 10);
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    // The up host's ports, then the down host on a row of its own.
+    assert_eq!(rows.len(), HOSTILE.len() + 1);
+    for row in &rows {
+        assert_eq!(row.len(), 10);
+        for cell in row.iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula-like cell: {cell:?}");
+            assert!(!cell.contains('\u{1b}') && !cell.contains('\0'), "control characters: {cell:?}");
+        }
+    }
+    assert_eq!(&rows[1][4], "1001");
+    assert!(rows[1][7].contains("<script>alert(1)</script>"), "text kept as text: {:?}", &rows[1][7]);
+    assert!(rows.iter().any(|r| r[7].starts_with("'-- double")), "defused, not dropped");
+
+    let page = export::html(&r, &opts);
+    assert!(page.contains("Content-Security-Policy") && page.contains("default-src 'none'"));
+    assert!(!page.contains("<script") && !page.contains("<!--"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains('\u{1b}'));
+
+    let md = export::markdown(&r, &opts);
+    assert!(!md.contains("<script>"), "markup stays escaped");
+    for line in md.lines().filter(|l| l.starts_with("| 10")) {
+        // Six unescaped pipes make the five columns of every port row.
+        let cols = line.replace("\\|", "").matches('|').count();
+        assert_eq!(cols, 6, "{line}");
+    }
+}

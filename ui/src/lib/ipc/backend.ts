@@ -58,7 +58,7 @@ export interface ScanCallbacks {
   onExit(exit: ScanExit): void;
 }
 
-export type SaveFormat = "xml" | "json" | "normal";
+export type SaveFormat = "xml" | "json" | "normal" | "csv" | "html" | "markdown";
 
 /** Where a saved report comes from: a file on disk, or text already read (drag and drop, tests). */
 export type XmlSource = { path: string } | { text: string };
