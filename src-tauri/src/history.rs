@@ -131,3 +131,41 @@ pub async fn import(h: History<'_>, paths: &[String]) -> Result<String, CommandE
     args.extend(paths.iter().cloned());
     Ok(String::from_utf8_lossy(&run(h, &args).await?).trim().to_owned())
 }
+
+/// Two scans compared by `portolan diff` (ids of the history, or files): its JSON for the side-by-side view and
+/// its text, which is what `portolan diff` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+/// `portolan diff A B` in both forms. The diff's exit status 1 means "different", not a failure.
+pub async fn compare(h: History<'_>, a: &str, b: &str) -> Result<Comparison, CommandError> {
+    let run = |json: bool| {
+        let mut cmd = Command::new(h.bin);
+        cmd.arg("diff");
+        if let Some(loc) = h.location {
+            cmd.args(["--history", loc]);
+        }
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(["--", a, b]).stdin(Stdio::null()).kill_on_drop(true);
+        async move {
+            let out = tokio::time::timeout(TIMEOUT, cmd.output())
+                .await
+                .map_err(|_| CommandError::new(ErrorCode::HelperFailed, "the comparison did not finish within 60 s"))?
+                .map_err(|e| {
+                    CommandError::new(ErrorCode::HelperMissing, format!("cannot run the scanner {}: {e}", h.bin.display()))
+                })?;
+            match out.status.code() {
+                Some(0 | 1) => Ok(out.stdout),
+                _ => Err(CommandError::new(ErrorCode::History, String::from_utf8_lossy(&out.stderr).trim().to_owned())),
+            }
+        }
+    };
+    let json = decode(&run(true).await?, "comparison")?;
+    let text = String::from_utf8_lossy(&run(false).await?).into_owned();
+    Ok(Comparison { json, text })
+}

@@ -146,6 +146,11 @@ async fn history_import(state: tauri::State<'_, Registry>, paths: Vec<String>) -
     history::import(user_history(&state), &paths).await
 }
 
+#[tauri::command]
+async fn history_compare(state: tauri::State<'_, Registry>, a: String, b: String) -> Result<history::Comparison, CommandError> {
+    history::compare(user_history(&state), &a, &b).await
+}
+
 /// Files named on the app's command line (`portolan-desktop scan.xml`), opened at start.
 #[derive(Debug, Default)]
 pub struct StartupFiles(pub Vec<String>);
@@ -205,6 +210,7 @@ pub fn run() {
             history_open,
             history_delete,
             history_import,
+            history_compare,
             map_view,
             save_map_dialog
         ])

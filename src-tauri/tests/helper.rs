@@ -268,12 +268,35 @@ async fn the_history_through_the_helper() {
     let msg = history::import(h, &[xml.display().to_string()]).await.expect("import");
     assert!(msg.contains("imported"), "{msg}");
     assert_eq!(history::list(h, 10, 0).await.expect("list").len(), 3);
+    // Compare the two scans of the history: the same ports, so no port change (the reverse name of 127.0.0.1
+    // may differ between runs here: /etc/hosts names it twice); a port closed since: that change.
+    let same = history::compare(h, &all[1].id.to_string(), &all[0].id.to_string()).await.expect("compare");
+    let port_changes = |v: &serde_json::Value| -> usize {
+        v["hosts"].as_array().map_or(0, |hs| {
+            hs.iter().flat_map(|x| x["changes"].as_array().cloned().unwrap_or_default()).filter(|c| c["kind"] == "port_state").count()
+        })
+    };
+    assert_eq!(port_changes(&same.json), 0, "{}", same.json);
+    drop(listener);
+    let st = tokio::process::Command::new(bin())
+        .args(args(&format!("-sT -Pn -p {port} --history {db} 127.0.0.1")))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("scan");
+    assert!(st.success());
+    let newest = history::list(h, 1, 0).await.expect("list")[0].id;
+    let diff = history::compare(h, &all[0].id.to_string(), &newest.to_string()).await.expect("compare");
+    let changes = diff.json["hosts"][0]["changes"].as_array().expect("changes").clone();
+    assert!(changes.iter().any(|c| c["kind"] == "port_state" && c["port"] == port && c["from"] == "open" && c["to"] == "closed"), "{changes:?}");
+    assert!(diff.text.contains(&format!("{port}/tcp")), "{}", diff.text);
+    let bad = history::compare(h, "999999", &newest.to_string()).await.expect_err("no such scan");
+    assert_eq!(bad.code, ErrorCode::History);
     history::delete(h, all[1].id).await.expect("delete");
     let left: Vec<i64> = history::list(h, 10, 0).await.expect("list").iter().map(|s| s.id).collect();
-    assert!(!left.contains(&all[1].id) && left.len() == 2, "{left:?}");
+    assert!(!left.contains(&all[1].id) && left.len() == 3, "{left:?}");
     let gone = history::open(h, all[1].id).await.expect_err("deleted");
     assert_eq!(gone.code, ErrorCode::History);
-    drop(listener);
 }
 
 /// The Map tab's layout: the real lab scan (crates/topology/tests/fixtures) gives its routers, the shared

@@ -412,7 +412,7 @@ describe("history", () => {
     await user.click(screen.getByRole("button", { name: "History" }));
     const table = await screen.findByRole("table", { name: "Stored scans" });
     await waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(51)); // header + 50
-    const ids = () => within(table).getAllByRole("row").slice(1).map((r) => r.querySelector("td")?.textContent);
+    const ids = () => within(table).getAllByRole("row").slice(1).map((r) => r.querySelectorAll("td")[1]?.textContent);
     expect(ids()[0]).toBe("60");
     await user.click(screen.getByRole("button", { name: "Older" }));
     await waitFor(() => expect(ids()).toEqual(["10", "9", "8", "7", "6", "5", "4", "3", "2", "1"]));
@@ -426,7 +426,7 @@ describe("history", () => {
     expect(table.querySelector("b")).toBeNull();
 
     // Delete asks first.
-    const row60 = within(table).getAllByRole("row").find((r) => r.querySelector("td")?.textContent === "60")!;
+    const row60 = within(table).getAllByRole("row").find((r) => r.querySelectorAll("td")[1]?.textContent === "60")!;
     await user.click(within(row60).getByRole("button", { name: "Delete" }));
     expect(backend.deleted).toEqual([]);
     await user.click(within(row60).getByRole("button", { name: "Really delete" }));
@@ -461,5 +461,61 @@ describe("command builder in the Scan view", () => {
     await waitFor(() => expect(command.value).toContain("-F"));
     await user.click(screen.getByRole("button", { name: /Hide the command builder/ }));
     expect(screen.queryByRole("region", { name: "Command builder" })).toBeNull();
+  });
+});
+
+describe("compare", () => {
+  it("compares the two ticked scans, older first, as a colour-coded table or the diff's text", async () => {
+    const report = recordedReport();
+    const mk = (id: number) => ({
+      summary: {
+        id, scanner: "portolan", version: "0.1.0", args: `portolan -p 22 scan${id}`, profile: null, started: 1795700000 + id,
+        ended: null, status: "complete", source: "scan", source_file: null, hosts_up: 1, hosts_down: 0, hosts_total: 1, open_ports: 1,
+      },
+      report,
+    });
+    const asked: number[][] = [];
+    const { user } = setup({
+      history: [mk(3), mk(2), mk(1)],
+      compare: (a, b) => {
+        asked.push([a, b]);
+        return {
+          json: {
+            a: { args: "portolan -p 22 scan1", start: 1795700001, scanner: "portolan" },
+            b: { args: "portolan -p 22 scan3", start: 1795700003, scanner: "portolan" },
+            hosts: [
+              {
+                id: "198.18.0.2",
+                changes: [
+                  { kind: "port_state", protocol: "tcp", port: 22, from: "closed", to: "open" },
+                  { kind: "service", protocol: "tcp", port: 22, from: { name: "ssh" }, to: { name: "ssh", product: "OpenSSH", version: "9.2p1" } },
+                  { kind: "script", protocol: "tcp", port: 80, id: "http-title", from: "A", to: "<b>B</b>" },
+                ],
+              },
+              { id: "198.18.0.3", changes: [{ kind: "host_disappeared", state: "up" }] },
+              { id: "198.18.0.4", changes: [] },
+            ],
+          },
+          text: "198.18.0.2:\n+22/tcp open ssh\n",
+        };
+      },
+    });
+    await user.click(screen.getByRole("button", { name: "History" }));
+    await screen.findByRole("table", { name: "Stored scans" });
+    const button = screen.getByRole("button", { name: "Compare the two ticked" });
+    expect(button).toBeDisabled();
+    await user.click(screen.getByRole("checkbox", { name: "Compare scan 3" }));
+    await user.click(screen.getByRole("checkbox", { name: "Compare scan 1" }));
+    await user.click(button);
+    expect(asked).toEqual([[1, 3]]);
+    const changes = await screen.findByRole("table", { name: "Changes" });
+    const rows = within(changes).getAllByRole("row").slice(1);
+    expect(rows.map((r) => r.getAttribute("class")?.split(" ")[0])).toEqual(["added", "changed", "changed", "removed"]);
+    expect(rows[1]!.textContent).toContain("OpenSSH 9.2p1");
+    expect(rows[2]!.textContent).toContain("<b>B</b>");
+    expect(changes.querySelector("b")).toBeNull();
+    expect(screen.getByText("2 hosts changed")).toBeInTheDocument();
+    await user.click(screen.getByRole("checkbox", { name: /Text/ }));
+    expect(screen.getByTestId("diff-text").textContent).toBe("198.18.0.2:\n+22/tcp open ssh\n");
   });
 });

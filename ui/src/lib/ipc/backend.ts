@@ -107,6 +107,29 @@ export interface SearchResults {
   truncated: boolean;
 }
 
+/** One change `portolan diff --json` reports for a host (crates/report/src/diff.rs `Change`, tagged by `kind`). */
+export interface DiffChange {
+  kind: string;
+  protocol?: string;
+  port?: number;
+  id?: string;
+  from?: unknown;
+  to?: unknown;
+  added?: unknown[];
+  removed?: unknown[];
+  state?: string;
+}
+
+/** Two scans compared: the diff's JSON and its text, which is what `portolan diff` prints. */
+export interface Comparison {
+  json: {
+    a: { args: string; start: number; scanner: string };
+    b: { args: string; start: number; scanner: string };
+    hosts: { id: string; changes?: DiffChange[] }[];
+  };
+  text: string;
+}
+
 export type Theme = "system" | "light" | "dark";
 
 /** The user's settings (src-tauri/src/settings.rs). */
@@ -157,6 +180,8 @@ export interface Backend {
   historySearch(query: string, limit: number): Promise<SearchResults>;
   historyOpen(id: number): Promise<ScanReport>;
   historyDelete(id: number): Promise<void>;
+  /** Compares two stored scans (ids) as `portolan diff` does. */
+  historyCompare(a: number, b: number): Promise<Comparison>;
   /** Imports Nmap XML or Portolan JSON files into the history; the import's summary. */
   historyImport(paths: string[]): Promise<string>;
 }

@@ -12,6 +12,7 @@ import type {
   SaveFormat,
   ScanCallbacks,
   Settings,
+  Comparison,
   ScanSummary,
   SearchResults,
   ScanExit,
@@ -58,6 +59,8 @@ export interface MockOptions {
   map?: (report: ScanReport, layout: LayoutKind) => MapView;
   /** The stored scans and their reports, newest first, for the history calls. */
   history?: { summary: ScanSummary; report: ScanReport }[];
+  /** Stands in for `portolan diff` of two stored scans. */
+  compare?: (a: number, b: number) => Comparison;
   /** Stands in for the history's search language. */
   search?: (query: string) => SearchResults;
   /** Refuses settings the real side would refuse. */
@@ -232,6 +235,11 @@ export class MockBackend implements Backend {
 
   async historyDelete(id: number): Promise<void> {
     this.deleted.push(id);
+  }
+
+  async historyCompare(a: number, b: number): Promise<Comparison> {
+    if (!this.opts.compare) throw unavailable;
+    return this.opts.compare(a, b);
   }
 
   async historyImport(paths: string[]): Promise<string> {

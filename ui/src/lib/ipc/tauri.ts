@@ -19,6 +19,7 @@ import {
   type ParseResult,
   type SaveFormat,
   type Settings,
+  type Comparison,
   type ScanSummary,
   type SearchResults,
   type ScanCallbacks,
@@ -123,6 +124,10 @@ export class TauriBackend implements Backend {
 
   historyDelete(id: number): Promise<void> {
     return call<void>("history_delete", { id });
+  }
+
+  historyCompare(a: number, b: number): Promise<Comparison> {
+    return call<Comparison>("history_compare", { a: String(a), b: String(b) });
   }
 
   historyImport(paths: string[]): Promise<string> {
