@@ -205,6 +205,14 @@ mod tests {
         assert!(open.next(b.id).is_empty(), "nothing is kept once sent");
         assert!(open.pending.lock().expect("lock").is_empty());
     }
+
+    #[test]
+    fn only_png_bytes_are_saved_as_a_png() {
+        assert!(check_png(b"\x89PNG\r\n\x1a\nrest").is_ok());
+        let e = check_png(b"<svg onload=alert(1)>").expect_err("not a PNG");
+        assert_eq!(e.code, ErrorCode::BadFile);
+        assert!(check_png(b"").is_err());
+    }
 }
 
 /// The map of a report, laid out for the window to draw (`layout`: `radial` or `force`).
@@ -224,6 +232,15 @@ pub enum MapExport {
     Png { bytes: Vec<u8> },
 }
 
+/// The web view's picture must be a PNG: anything else is refused before a file is written.
+fn check_png(bytes: &[u8]) -> Result<(), CommandError> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok(())
+    } else {
+        Err(CommandError::new(ErrorCode::BadFile, "the window's picture is not a PNG image"))
+    }
+}
+
 /// The native Save dialog, then the map as SVG or PNG. The path written, `None` when the user cancels.
 pub async fn save_map_dialog<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
@@ -233,10 +250,8 @@ pub async fn save_map_dialog<R: tauri::Runtime>(
         MapExport::Svg { .. } => ("svg", "SVG image"),
         MapExport::Png { .. } => ("png", "PNG image"),
     };
-    if let MapExport::Png { bytes } = &export
-        && !bytes.starts_with(b"\x89PNG\r\n\x1a\n")
-    {
-        return Err(CommandError::new(ErrorCode::BadFile, "the window's picture is not a PNG image"));
+    if let MapExport::Png { bytes } = &export {
+        check_png(bytes)?;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()

@@ -221,6 +221,17 @@ async fn a_helper_killed_from_outside_leaves_an_interrupted_scan_with_what_it_fo
     drop(listener);
 }
 
+/// `portolan -sT` of one loopback port, recorded in the history at `db`.
+async fn scan_into_history(db: &str, port: u16) {
+    let st = tokio::process::Command::new(bin())
+        .args(args(&format!("-sT -Pn -p {port} --history {db} 127.0.0.1")))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("scan");
+    assert!(st.success());
+}
+
 /// The history commands against the real binary and a history of the test's own: scans the helper ran
 /// are listed (paged), found by a search, opened, imported and deleted; errors carry the CLI's message.
 #[tokio::test]
@@ -233,13 +244,7 @@ async fn the_history_through_the_helper() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listener");
     let port = listener.local_addr().expect("addr").port();
     for _ in 0..2 {
-        let st = tokio::process::Command::new(bin())
-            .args(args(&format!("-sT -Pn -p {port} --history {db} 127.0.0.1")))
-            .stdout(std::process::Stdio::null())
-            .status()
-            .await
-            .expect("scan");
-        assert!(st.success());
+        scan_into_history(&db, port).await;
     }
     let all = history::list(h, 10, 0).await.expect("list");
     assert_eq!(all.len(), 2);
@@ -278,13 +283,7 @@ async fn the_history_through_the_helper() {
     };
     assert_eq!(port_changes(&same.json), 0, "{}", same.json);
     drop(listener);
-    let st = tokio::process::Command::new(bin())
-        .args(args(&format!("-sT -Pn -p {port} --history {db} 127.0.0.1")))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .await
-        .expect("scan");
-    assert!(st.success());
+    scan_into_history(&db, port).await;
     let newest = history::list(h, 1, 0).await.expect("list")[0].id;
     let diff = history::compare(h, &all[0].id.to_string(), &newest.to_string()).await.expect("compare");
     let changes = diff.json["hosts"][0]["changes"].as_array().expect("changes").clone();
