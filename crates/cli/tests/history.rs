@@ -169,6 +169,71 @@ fn real_nmap_xml_round_trips_through_the_history() {
 }
 
 #[test]
+fn search_json_lists_each_hits_services_as_the_fixture_has_them() {
+    let (a, b) = (fixture("scan-a.xml"), fixture("scan-b.xml"));
+    if !a.exists() || !b.exists() {
+        eprintln!("skipped: lab fixtures missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db_s = dir.path().join("h.db").display().to_string();
+    let out = run(&["history", "--history", &db_s, "import", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&["history", "--history", &db_s, "search", "--json", "service:http"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Expected, per scan (newest first) and host: the open ports' services straight from the XML.
+    let mut want = Vec::new();
+    for f in [&b, &a] {
+        let r = portolan_report::xml_reader::read(&std::fs::read_to_string(f).unwrap()).unwrap();
+        for h in &r.hosts {
+            let open: Vec<_> = h.ports.iter().filter(|p| p.state == PortState::Open).collect();
+            if !open.iter().any(|p| p.service.as_ref().is_some_and(|s| s.name == "http")) {
+                continue;
+            }
+            let svcs: Vec<String> = open
+                .iter()
+                .filter_map(|p| {
+                    p.service.as_ref().map(|s| {
+                        format!("{}/{} {} {:?} {:?} {:?}", p.port, p.protocol.as_str(), s.name, s.product, s.version, s.extra_info)
+                    })
+                })
+                .collect();
+            want.push((h.ip().map(|i| i.to_string()).unwrap_or_default(), svcs));
+        }
+    }
+    let s = |x: &serde_json::Value| x.as_str().map(str::to_owned);
+    let got: Vec<(String, Vec<String>)> = v["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            // The older fields are still there, as before.
+            assert!(h["open_ports"].is_array() && h["hostnames"].is_array() && h["scan_started"].is_i64(), "{h}");
+            let svcs = h["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{}/{} {} {:?} {:?} {:?}",
+                        x["port"],
+                        x["protocol"].as_str().unwrap(),
+                        x["name"].as_str().unwrap(),
+                        s(&x["product"]),
+                        s(&x["version"]),
+                        s(&x["extra_info"])
+                    )
+                })
+                .collect();
+            (h["ip"].as_str().unwrap().to_owned(), svcs)
+        })
+        .collect();
+    assert!(want.len() >= 2 && want.iter().any(|(_, v)| v.iter().any(|x| x.contains("SimpleHTTPServer"))), "{want:?}");
+    assert_eq!(got, want);
+}
+
+#[test]
 fn bad_files_are_refused_whole_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.db");

@@ -33,7 +33,7 @@ mod writer;
 pub use db::schema_version;
 pub use error::{Result, StoreError};
 pub use location::{Backend, HISTORY_ENV, Location, default_path};
-pub use search::{HostHit, SearchResults};
+pub use search::{HostHit, SearchResults, ServiceHit};
 pub use writer::{COMMIT_INTERVAL, NewScan, ScanWriter};
 
 use portolan_model::ScanReport;

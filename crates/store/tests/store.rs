@@ -228,6 +228,59 @@ async fn search_language_on_real_rows() {
 }
 
 #[tokio::test]
+async fn search_hits_carry_the_services_of_their_open_ports() {
+    for b in backends().await {
+        let s = b.open().await;
+        let n = b.name;
+        let mut old = rich_report(1_700_000_000, "nmap -sV 198.18.1.10");
+        old.hosts.truncate(1);
+        let mut new = rich_report(1_760_000_000, "nmap -sV 198.18.1.10");
+        new.hosts.truncate(1);
+        // Between the scans Apache was upgraded and port 80 became unknown-but-open without a service row.
+        if let Some(svc) = new.hosts[0].ports[1].service.as_mut() {
+            svc.version = Some("2.4.63".into());
+        }
+        new.hosts[0].ports.push(PortReport {
+            protocol: Protocol::Tcp,
+            port: 8443,
+            state: PortState::Open,
+            reason: Reason::new("syn-ack"),
+            reason_ttl: 64,
+            service: None,
+            scripts: Vec::new(),
+        });
+        s.import(&[import(&old), import(&new)]).await.unwrap();
+        let r = s.search("service:http", 10).await.unwrap();
+        assert_eq!(r.hosts.len(), 2, "{n}");
+        let newest = &r.hosts[0];
+        assert_eq!(newest.scan_started, 1_760_000_000, "{n}: newest first");
+        assert_eq!(newest.open_ports, vec!["22/tcp", "80/tcp", "8443/tcp"], "{n}");
+        let svc: Vec<String> = newest
+            .services
+            .iter()
+            .map(|v| format!("{}/{} {} {:?} {:?}", v.port, v.protocol, v.name, v.product, v.version))
+            .collect();
+        assert_eq!(
+            svc,
+            vec![
+                r#"22/tcp ssh Some("OpenSSH") Some("9.2p1 Debian 2+deb12u3")"#,
+                r#"80/tcp http Some("Apache httpd") Some("2.4.63")"#,
+            ],
+            "{n}: open ports with a service only, in port order"
+        );
+        assert_eq!(newest.services[1].extra_info.as_deref(), Some("(Debian)"), "{n}");
+        assert_eq!(r.hosts[1].services[1].version.as_deref(), Some("2.4.62"), "{n}: the older scan's own version");
+        // Closed and open|filtered ports (443/tcp, 53/udp with a service) stay out.
+        assert!(r.hosts.iter().all(|h| h.services.iter().all(|v| v.port != 443 && v.port != 53)), "{n}");
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["hosts"][0]["services"][1]["product"], "Apache httpd", "{n}: in the JSON");
+        assert_eq!(v["hosts"][0]["open_ports"][1], "80/tcp", "{n}: existing field unchanged");
+        s.close().await;
+        b.teardown().await;
+    }
+}
+
+#[tokio::test]
 async fn delete_and_prune() {
     for b in backends().await {
         let s = b.open().await;

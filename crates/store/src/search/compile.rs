@@ -23,6 +23,20 @@ pub struct HostHit {
     pub open_ports: Vec<String>,
     /// The scan's start, Unix seconds.
     pub scan_started: i64,
+    /// What runs on the open ports (those of `open_ports` with a known service), in the same order: the
+    /// answer to "which hosts run http, and what exactly?" without loading each report.
+    pub services: Vec<ServiceHit>,
+}
+
+/// The service on one open port of a [`HostHit`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceHit {
+    pub port: i64,
+    pub protocol: String,
+    pub name: String,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub extra_info: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -317,6 +331,7 @@ pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<Sear
             hostnames: Vec::new(),
             open_ports: Vec::new(),
             scan_started: get_i64(r, "started")?,
+            services: Vec::new(),
         });
     }
     if !hosts.is_empty() {
@@ -334,10 +349,12 @@ pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<Sear
                 hosts[i].hostnames.push(get_str(&r, "name")?);
             }
         }
+        // A port has at most one service row (its key is the port's id), so the join keeps one row per port.
         let ports = query(
             format!(
-                "SELECT host_id, protocol, port FROM ports WHERE host_id IN ({ph}) AND state = 'open' \
-                 ORDER BY host_id, protocol, port"
+                "SELECT p.host_id, p.protocol, p.port, v.name AS svc_name, v.product, v.version, v.extra_info \
+                 FROM ports p LEFT JOIN services v ON v.port_id = p.id \
+                 WHERE p.host_id IN ({ph}) AND p.state = 'open' ORDER BY p.host_id, p.protocol, p.port"
             ),
             ids,
         )
@@ -345,7 +362,18 @@ pub async fn run(pool: &AnyPool, q: &Query, limit: i64, now: i64) -> Result<Sear
         .await?;
         for r in ports {
             if let Some(&i) = pos.get(&get_i64(&r, "host_id")?) {
-                hosts[i].open_ports.push(format!("{}/{}", get_i64(&r, "port")?, get_str(&r, "protocol")?));
+                let (port, protocol) = (get_i64(&r, "port")?, get_str(&r, "protocol")?);
+                hosts[i].open_ports.push(format!("{port}/{protocol}"));
+                if let Some(name) = get_ostr(&r, "svc_name")? {
+                    hosts[i].services.push(ServiceHit {
+                        port,
+                        protocol,
+                        name,
+                        product: get_ostr(&r, "product")?,
+                        version: get_ostr(&r, "version")?,
+                        extra_info: get_ostr(&r, "extra_info")?,
+                    });
+                }
             }
         }
     }

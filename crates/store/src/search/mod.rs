@@ -25,7 +25,7 @@
 mod compile;
 mod parse;
 
-pub use compile::{HostHit, SearchResults, run};
+pub use compile::{HostHit, SearchResults, ServiceHit, run};
 pub use parse::{Filter, PortPat, PortStates, Query, QueryError, Term, parse};
 
 /// The language summary for `--help` texts.
