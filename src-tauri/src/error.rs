@@ -22,6 +22,9 @@ pub enum ErrorCode {
     BadSetting,
     /// The scan history refused or failed a request (its message says why).
     History,
+    /// A profile of the user's was refused (empty or long name, control characters ...) or a profile file
+    /// could not be read.
+    BadProfile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]

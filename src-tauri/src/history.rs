@@ -45,6 +45,20 @@ pub struct HostHit {
     /// `22/tcp`
     pub open_ports: Vec<String>,
     pub scan_started: i64,
+    /// The services on the open ports (absent from the JSON of older scanners).
+    #[serde(default)]
+    pub services: Vec<ServiceHit>,
+}
+
+/// `portolan_store::ServiceHit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceHit {
+    pub port: i64,
+    pub protocol: String,
+    pub name: String,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub extra_info: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,4 +182,15 @@ pub async fn compare(h: History<'_>, a: &str, b: &str) -> Result<Comparison, Com
     let json = decode(&run(true).await?, "comparison")?;
     let text = String::from_utf8_lossy(&run(false).await?).into_owned();
     Ok(Comparison { json, text })
+}
+
+/// `portolan diff FILE1 FILE2`: two report files (Nmap or Portolan XML, Portolan JSON). Both must be files, so a
+/// missing path is named as such instead of being taken for a scan id of the history.
+pub async fn compare_files(h: History<'_>, a: &str, b: &str) -> Result<Comparison, CommandError> {
+    for p in [a, b] {
+        if !Path::new(p).is_file() {
+            return Err(CommandError::new(ErrorCode::Usage, format!("{p}: no such file to compare")));
+        }
+    }
+    compare(h, a, b).await
 }

@@ -12,10 +12,12 @@
 //! - The web view gets no Tauri core or plugin permission beyond a window (capabilities/default.json) and a
 //!   strict CSP (tauri.conf.json, mirrored in ui/index.html).
 
+pub mod drops;
 pub mod error;
 pub mod files;
 pub mod helper;
 pub mod history;
+pub mod profiles;
 pub mod settings;
 
 pub use error::{CommandError, ErrorCode};
@@ -151,6 +153,52 @@ async fn history_compare(state: tauri::State<'_, Registry>, a: String, b: String
     history::compare(user_history(&state), &a, &b).await
 }
 
+#[tauri::command]
+async fn history_compare_files(state: tauri::State<'_, Registry>, a: String, b: String) -> Result<history::Comparison, CommandError> {
+    history::compare_files(user_history(&state), &a, &b).await
+}
+
+#[tauri::command]
+fn profiles_list(state: tauri::State<'_, profiles::ProfileStore>) -> Vec<profiles::UserProfile> {
+    state.list()
+}
+
+#[tauri::command]
+fn profile_save(
+    state: tauri::State<'_, profiles::ProfileStore>,
+    name: String,
+    description: String,
+    args: String,
+) -> Result<profiles::UserProfile, CommandError> {
+    state.save(&name, &description, &args)
+}
+
+#[tauri::command]
+fn profile_delete(state: tauri::State<'_, profiles::ProfileStore>, id: String) -> Result<(), CommandError> {
+    state.delete(&id)
+}
+
+/// The Open dialog, then [`profiles_import_usp_path`]; `None` when the user cancels.
+#[tauri::command]
+async fn profiles_import_usp(
+    app: tauri::AppHandle,
+    builtins: Vec<profiles::BuiltinProfile>,
+) -> Result<Option<profiles::ImportReport>, CommandError> {
+    let Some(path) = profiles::pick_usp(&app).await else { return Ok(None) };
+    let (store, registry) = (app.state::<profiles::ProfileStore>(), app.state::<Registry>());
+    profiles::import_usp(&store, registry.bin(), &path, &builtins).await.map(Some)
+}
+
+#[tauri::command]
+async fn profiles_import_usp_path(
+    app: tauri::AppHandle,
+    path: String,
+    builtins: Vec<profiles::BuiltinProfile>,
+) -> Result<profiles::ImportReport, CommandError> {
+    let (store, registry) = (app.state::<profiles::ProfileStore>(), app.state::<Registry>());
+    profiles::import_usp(&store, registry.bin(), std::path::Path::new(&path), &builtins).await
+}
+
 /// Files named on the app's command line (`portolan-desktop scan.xml`), opened at start.
 #[derive(Debug, Default)]
 pub struct StartupFiles(pub Vec<String>);
@@ -186,9 +234,12 @@ pub fn run() {
         .manage(Registry::new(helper::helper_path()))
         .manage(StartupFiles(files))
         .manage(OpenReports::default())
+        .manage(drops::DropRelay::default())
+        .on_window_event(drops::on_window_event)
         .setup(|app| {
             let dir = app.path().app_config_dir().ok();
             app.manage(SettingsStore::open(dir));
+            app.manage(profiles::ProfileStore::open(app.path().app_data_dir().ok()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -211,8 +262,15 @@ pub fn run() {
             history_delete,
             history_import,
             history_compare,
+            history_compare_files,
+            drops::watch_file_drops,
             map_view,
-            save_map_dialog
+            save_map_dialog,
+            profiles_list,
+            profile_save,
+            profile_delete,
+            profiles_import_usp,
+            profiles_import_usp_path
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -27,6 +27,9 @@ pub struct Settings {
     pub nmap_datadir: Option<String>,
     /// The profile the Scan view starts with.
     pub default_profile: Option<String>,
+    /// The first-run note (scan only networks you own or may scan) was dismissed; false in files written
+    /// before the note existed, so their users see it once.
+    pub first_run_done: bool,
 }
 
 impl Settings {
@@ -106,15 +109,30 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let store = SettingsStore::open(Some(dir.path().to_owned()));
         assert_eq!(store.get(), Settings::default());
-        let s = Settings { theme: Theme::Dark, nmap_datadir: None, default_profile: Some("quick".into()) };
+        assert!(!store.get().first_run_done, "the first-run note shows on a fresh install");
+        let s = Settings {
+            theme: Theme::Dark,
+            nmap_datadir: None,
+            default_profile: Some("quick".into()),
+            first_run_done: true,
+        };
         store.set(s.clone()).expect("save");
         assert_eq!(SettingsStore::open(Some(dir.path().to_owned())).get(), s);
+        let text = std::fs::read_to_string(dir.path().join("settings.json")).expect("written");
+        assert!(text.contains("\"first_run_done\": true"), "{text}");
 
         let bad = Settings { nmap_datadir: Some(dir.path().display().to_string()), ..s.clone() };
         let e = store.set(bad).expect_err("not nmap's directory");
         assert_eq!(e.code, ErrorCode::BadSetting);
         assert!(e.message.contains("nmap-services"), "{}", e.message);
         assert_eq!(store.get(), s, "a refused value is not stored");
+
+        // A file written before the first-run note existed loads, with the note not yet dismissed.
+        std::fs::write(dir.path().join("settings.json"), br#"{"theme":"light","nmap_datadir":null,"default_profile":"regular"}"#)
+            .expect("write");
+        let old = SettingsStore::open(Some(dir.path().to_owned())).get();
+        assert_eq!((old.theme, old.default_profile.as_deref(), old.first_run_done), (Theme::Light, Some("regular"), false));
+        assert!(!dir.path().join("settings.json.bad").exists(), "an older file is not treated as broken");
 
         std::fs::write(dir.path().join("settings.json"), b"{ not json").expect("write");
         assert_eq!(SettingsStore::open(Some(dir.path().to_owned())).get(), Settings::default());

@@ -434,7 +434,7 @@ describe("history", () => {
     expect(await screen.findByText("Deleted scan 60.")).toBeInTheDocument();
 
     // Search, then open the scan of a found host into a tab.
-    await user.type(screen.getByRole("textbox", { name: "Search the history" }), "service:ssh open:22");
+    await user.type(screen.getByRole("combobox", { name: "Search the history" }), "service:ssh open:22");
     await user.click(screen.getByRole("button", { name: "Search" }));
     const found = await screen.findByRole("table", { name: "Search results" });
     expect(found.textContent).toContain("127.0.0.1 (<i>lo</i>)");

@@ -1,6 +1,6 @@
 // The ten classic scan profiles Zenmap made familiar, as Portolan command lines (Portolan reads Nmap's option
 // syntax). Names and descriptions are Portolan's own. The target is appended after `args`.
-import { quoteWord } from "./commandline";
+import { joinCommandLine, quoteWord, scannerArgs } from "./commandline";
 
 export interface Profile {
   id: string;
@@ -80,4 +80,29 @@ export const PROFILES: readonly Profile[] = [
 export function profileCommand(p: Profile, target: string, datadir?: string | null): string {
   const dd = datadir ? `--datadir ${quoteWord(datadir)}` : "";
   return ["portolan", p.args, dd, target.trim()].filter((s) => s !== "").join(" ");
+}
+
+/** Built-in profiles as the import of Zenmap's file compares them (an identical one is not stored twice). */
+export const BUILTIN_REFS = PROFILES.map((p) => ({ name: p.name, args: p.args }));
+
+export type ProfileArgs = { ok: true; args: string } | { ok: false; message: string };
+
+/**
+ * What a profile saved from `command` keeps: the scanner's options without the program name, without the
+ * `targets` at its end and without the `--datadir DIR` the Settings added (both are added back when the
+ * profile is used).
+ */
+export function profileArgs(command: string, targets: readonly string[], datadir?: string | null): ProfileArgs {
+  const r = scannerArgs(command);
+  if (!r.ok) return { ok: false, message: `The command line cannot be read: ${r.message}.` };
+  let words = [...r.words];
+  const k = targets.length;
+  if (k > 0 && words.length >= k && words.slice(words.length - k).every((w, i) => w === targets[i])) {
+    words = words.slice(0, words.length - k);
+  }
+  if (datadir) {
+    const at = words.findIndex((w, i) => w === "--datadir" && words[i + 1] === datadir);
+    if (at >= 0) words.splice(at, 2);
+  }
+  return { ok: true, args: joinCommandLine(words) };
 }

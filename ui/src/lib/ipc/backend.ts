@@ -98,6 +98,18 @@ export interface HostHit {
   /** "22/tcp" */
   open_ports: string[];
   scan_started: number;
+  /** The services on the open ports (those with one), as the store has them. */
+  services?: ServiceHit[];
+}
+
+/** The service on one open port of a search hit (crates/store `ServiceHit`). */
+export interface ServiceHit {
+  port: number;
+  protocol: string;
+  name: string;
+  product: string | null;
+  version: string | null;
+  extra_info: string | null;
 }
 
 export interface SearchResults {
@@ -139,9 +151,37 @@ export interface Settings {
   nmap_datadir: string | null;
   /** The profile the Scan view starts with. */
   default_profile: string | null;
+  /** The first-run note (scan only what you may scan) was dismissed. */
+  first_run_done: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { theme: "system", nmap_datadir: null, default_profile: null };
+export const DEFAULT_SETTINGS: Settings = {
+  theme: "system",
+  nmap_datadir: null,
+  default_profile: null,
+  first_run_done: false,
+};
+
+/** A profile of the user's own (src-tauri/src/profiles.rs `UserProfile`); `args` without program and target. */
+export interface UserProfile {
+  id: string;
+  name: string;
+  description: string;
+  args: string;
+}
+
+/** A profile as the window's built-in list has it: an imported profile identical to one is not stored twice. */
+export interface BuiltinProfileRef {
+  name: string;
+  args: string;
+}
+
+/** What importing Zenmap's `scan_profile.usp` did: profiles stored (each perhaps refused by the parser) and skipped. */
+export interface ProfileImport {
+  path: string;
+  imported: { profile: UserProfile; problem: string | null; note: string | null }[];
+  skipped: { name: string; line: number; reason: string }[];
+}
 
 export interface Backend {
   /** Validates `args` (without the program name) with the CLI's own parser. Never throws. */
@@ -184,4 +224,20 @@ export interface Backend {
   historyCompare(a: number, b: number): Promise<Comparison>;
   /** Imports Nmap XML or Portolan JSON files into the history; the import's summary. */
   historyImport(paths: string[]): Promise<string>;
+  /** Compares two report files (Nmap XML, Portolan XML or JSON) as `portolan diff FILE1 FILE2` does. */
+  historyCompareFiles(a: string, b: string): Promise<Comparison>;
+  /**
+   * Calls `handler` with the paths of files dropped on the window, until the returned function is called.
+   * Several handlers may listen at once.
+   */
+  onFileDrop(handler: (paths: string[]) => void): Promise<() => void>;
+  /** The user's own profiles, in the order they were created. */
+  profilesList(): Promise<UserProfile[]>;
+  /** Creates a profile, or replaces the one with the same name; rejects (code `bad_profile`) with the reason. */
+  profileSave(name: string, description: string, args: string): Promise<UserProfile>;
+  profileDelete(id: string): Promise<void>;
+  /** The Open dialog, then the import of Zenmap's profile file; `null` when the user cancels. */
+  profilesImportUsp(builtins: BuiltinProfileRef[]): Promise<ProfileImport | null>;
+  /** The import of Zenmap's profile file at `path`. */
+  profilesImportUspPath(path: string, builtins: BuiltinProfileRef[]): Promise<ProfileImport>;
 }

@@ -17,6 +17,9 @@ import type {
   SearchResults,
   ScanExit,
   XmlSource,
+  UserProfile,
+  BuiltinProfileRef,
+  ProfileImport,
 } from "./backend";
 
 /** Parses `--stream-json` output (one event per line); names the line of anything that is not an event. */
@@ -63,6 +66,17 @@ export interface MockOptions {
   compare?: (a: number, b: number) => Comparison;
   /** Stands in for the history's search language. */
   search?: (query: string) => SearchResults;
+  /** Stands in for `portolan history import` (throw an IpcError to refuse); by default every file imports. */
+  importFiles?: (paths: string[]) => string;
+  /** Stands in for `portolan diff FILE1 FILE2`. */
+  compareFiles?: (a: string, b: string) => Comparison;
+  /** The user's own profiles at start. */
+  profiles?: UserProfile[];
+  /**
+   * Stands in for the Open dialog and the Rust import of Zenmap's profile file: null for a cancelled dialog.
+   * The profiles it reports imported are stored as `profileSave` would store them.
+   */
+  importUsp?: (builtins: BuiltinProfileRef[]) => ProfileImport | null;
   /** Refuses settings the real side would refuse. */
   checkSettings?: (s: Settings) => IpcError | null;
   /**
@@ -244,6 +258,92 @@ export class MockBackend implements Backend {
 
   async historyImport(paths: string[]): Promise<string> {
     this.imported.push([...paths]);
+    if (this.opts.importFiles) return this.opts.importFiles(paths);
     return paths.map((p, i) => `imported ${p} as scan ${100 + i}`).join("\n");
+  }
+
+  readonly comparedFiles: [string, string][] = [];
+
+  async historyCompareFiles(a: string, b: string): Promise<Comparison> {
+    this.comparedFiles.push([a, b]);
+    if (!this.opts.compareFiles) throw unavailable;
+    return this.opts.compareFiles(a, b);
+  }
+
+  private dropHandlers = new Set<(paths: string[]) => void>();
+
+  async onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
+    this.dropHandlers.add(handler);
+    return () => void this.dropHandlers.delete(handler);
+  }
+
+  /** Simulates files dropped on the window (what Tauri's drag-drop event delivers); false when nobody listens. */
+  drop(paths: string[]): boolean {
+    for (const h of [...this.dropHandlers]) h([...paths]);
+    return this.dropHandlers.size > 0;
+  }
+
+  /** The user's profiles in memory; the checks and messages follow src-tauri/src/profiles.rs. */
+  private ownProfiles: UserProfile[] | null = null;
+  get profiles(): UserProfile[] {
+    // Made on first use: field initialisers may run before `opts` is set.
+    this.ownProfiles ??= (this.opts.profiles ?? []).map((p) => ({ ...p }));
+    return this.ownProfiles;
+  }
+
+  async profilesList(): Promise<UserProfile[]> {
+    return this.profiles.map((p) => ({ ...p }));
+  }
+
+  async profileSave(name: string, description: string, args: string): Promise<UserProfile> {
+    [name, description, args] = [name.trim(), description.trim(), args.trim()];
+    const refuse = (message: string): never => {
+      throw { code: "bad_profile", message } satisfies IpcError;
+    };
+    const len = (t: string) => [...t].length;
+    if (name === "") refuse("a profile needs a name");
+    if (len(name) > 100) refuse(`the name is ${len(name)} characters long; at most 100 are allowed`);
+    if (len(args) > 4096) refuse(`the command line is ${len(args)} characters long; at most 4096 are allowed`);
+    for (const [what, text] of [["name", name], ["description", description], ["command line", args]] as const) {
+      const at = [...text].findIndex((c) => /\p{Cc}/u.test(c));
+      if (at >= 0) {
+        const code = (text.codePointAt([...text].slice(0, at).join("").length) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+        refuse(`the ${what} contains a control character (U+${code}) at character ${at + 1}`);
+      }
+    }
+    const old = this.profiles.find((p) => p.name === name);
+    if (old) {
+      Object.assign(old, { description, args });
+      return { ...old };
+    }
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "profile";
+    let id = `user-${slug}`;
+    for (let n = 2; this.profiles.some((p) => p.id === id); n++) id = `user-${slug}-${n}`;
+    const p = { id, name, description, args };
+    this.profiles.push(p);
+    return { ...p };
+  }
+
+  async profileDelete(id: string): Promise<void> {
+    const at = this.profiles.findIndex((p) => p.id === id);
+    if (at < 0) throw { code: "bad_profile", message: `there is no profile of yours with id ${id}` } satisfies IpcError;
+    this.profiles.splice(at, 1);
+  }
+
+  readonly importBuiltins: BuiltinProfileRef[][] = [];
+
+  async profilesImportUsp(builtins: BuiltinProfileRef[]): Promise<ProfileImport | null> {
+    this.importBuiltins.push(builtins);
+    if (!this.opts.importUsp) return null;
+    const r = this.opts.importUsp(builtins);
+    if (r === null) return null;
+    for (const i of r.imported) i.profile = await this.profileSave(i.profile.name, i.profile.description, i.profile.args);
+    return r;
+  }
+
+  async profilesImportUspPath(_path: string, builtins: BuiltinProfileRef[]): Promise<ProfileImport> {
+    const r = await this.profilesImportUsp(builtins);
+    if (r === null) throw unavailable;
+    return r;
   }
 }

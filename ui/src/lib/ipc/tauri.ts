@@ -25,6 +25,9 @@ import {
   type ScanCallbacks,
   type ScanMessage,
   type XmlSource,
+  type UserProfile,
+  type BuiltinProfileRef,
+  type ProfileImport,
 } from "./backend";
 
 export class TauriBackend implements Backend {
@@ -132,6 +135,49 @@ export class TauriBackend implements Backend {
 
   historyImport(paths: string[]): Promise<string> {
     return call<string>("history_import", { paths });
+  }
+
+  historyCompareFiles(a: string, b: string): Promise<Comparison> {
+    return call<Comparison>("history_compare_files", { a, b });
+  }
+
+  private dropHandlers = new Set<(paths: string[]) => void>();
+  private dropWatch: Promise<void> | null = null;
+
+  async onFileDrop(handler: (paths: string[]) => void): Promise<() => void> {
+    this.dropHandlers.add(handler);
+    // One channel for the window's lifetime (src-tauri/src/drops.rs relays the webview's drop events into it):
+    // no event permission is granted to the web view for this.
+    this.dropWatch ??= call<void>("watch_file_drops", {
+      onDrop: new Channel<string[]>((paths) => {
+        for (const h of [...this.dropHandlers]) h(paths);
+      }),
+    }).catch((e) => {
+      this.dropWatch = null;
+      throw e;
+    });
+    await this.dropWatch;
+    return () => void this.dropHandlers.delete(handler);
+  }
+
+  profilesList(): Promise<UserProfile[]> {
+    return call<UserProfile[]>("profiles_list", {});
+  }
+
+  profileSave(name: string, description: string, args: string): Promise<UserProfile> {
+    return call<UserProfile>("profile_save", { name, description, args });
+  }
+
+  profileDelete(id: string): Promise<void> {
+    return call<void>("profile_delete", { id });
+  }
+
+  profilesImportUsp(builtins: BuiltinProfileRef[]): Promise<ProfileImport | null> {
+    return call<ProfileImport | null>("profiles_import_usp", { builtins });
+  }
+
+  profilesImportUspPath(path: string, builtins: BuiltinProfileRef[]): Promise<ProfileImport> {
+    return call<ProfileImport>("profiles_import_usp_path", { path, builtins });
   }
 }
 

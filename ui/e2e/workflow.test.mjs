@@ -1,0 +1,238 @@
+// The real-window test of a user's whole workflow (issue 7), run by tools/window-test like window.test.mjs:
+// the built app under Xvfb in a loopback-only network namespace, as an ordinary user, on a fresh home.
+//   1. the first-run note asks to scan only what one may scan, and is dismissed;
+//   2. a profile is built through the builder's controls only (never typing a command line) and saved;
+//   3. it runs against loopback listeners (an SSH-like banner on 22, HTTP on 80 and 8080; 9999 dropped by
+//      the runner's firewall rule, so filtered); the explanation of "filtered" opens with its diagram;
+//   4. a listener opens on 9090 (the change) and the same profile runs again;
+//   5. History finds both scans by `service:ssh open:22`; Compare of the two shows 9090 opened;
+//   6. the second scan is exported as CSV through the native Save dialog (typed into with xdotool, since
+//      WebDriver reaches only the web view), and its rows equal the ports the window shows.
+// The screenshots of each step (the beginner walk-through) go to $OUT as wf-NN-*.png.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Session, sleep, startDriver } from "./webdriver.mjs";
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set (run through tools/window-test)`);
+  return v;
+};
+const APP = env("APP");
+const DRIVER = env("DRIVER");
+const OUT = env("OUT");
+const HOME = env("HOME");
+const PORT = 4444;
+const PORTS = "22,80,8080,9090,9999";
+const PROFILE = "Lab check";
+mkdirSync(OUT, { recursive: true });
+const log = (...a) => console.log("[workflow-test]", ...a);
+let step = 0;
+async function shot(s, name) {
+  // The screenshot is of the last frame painted: wait for two frames and a moment, or it shows the step before.
+  await s.cmd("POST", "/execute/async", {
+    script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+    args: [],
+  });
+  await sleep(400);
+  const file = join(OUT, `wf-${String(++step).padStart(2, "0")}-${name}.png`);
+  writeFileSync(file, await s.screenshot());
+  log("screenshot", file);
+}
+
+/** A loopback listener: `greet` is written on connect (a banner), `http` answers one request like a web server. */
+function listen(port, { greet = null, http = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const srv = createServer((sock) => {
+      sock.on("error", () => {});
+      sock.setTimeout(10_000, () => sock.destroy());
+      if (greet) sock.write(greet);
+      if (http) {
+        sock.once("data", () =>
+          sock.end("HTTP/1.1 200 OK\r\nServer: lab-httpd/1.0\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"),
+        );
+      } else if (!greet) sock.end();
+    });
+    srv.on("error", reject);
+    srv.listen(port, "127.0.0.1", () => resolve(srv));
+  });
+}
+
+/** The CSV's fields, with RFC 4180 quoting. */
+function csvRows(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field), rows.push(row), (row = []), (field = "");
+    } else field += c;
+  }
+  if (field !== "" || row.length > 0) row.push(field), rows.push(row);
+  return rows;
+}
+
+/** Types `path` into the native file dialog titled `title` and confirms it (xdotool; bounded waits). */
+function answerDialog(title, path) {
+  const wid = execFileSync("xdotool", ["search", "--sync", "--name", title], { encoding: "utf8", timeout: 15_000 })
+    .trim()
+    .split("\n")[0];
+  execFileSync("xdotool", ["windowfocus", "--sync", wid], { timeout: 5_000 });
+  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"], { timeout: 5_000 });
+  execFileSync("xdotool", ["type", "--delay", "15", path], { timeout: 15_000 });
+  execFileSync("xdotool", ["key", "Return"], { timeout: 5_000 });
+}
+
+const servers = await Promise.all([
+  listen(22, { greet: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n" }),
+  listen(80, { http: true }),
+  listen(8080, { http: true }),
+]);
+const driver = await startDriver(DRIVER, PORT);
+let session;
+let failed = false;
+try {
+  session = await Session.start(driver.base, { browserName: "wry", "tauri:options": { application: APP } });
+  const s = session;
+  const status = async () => s.text(await s.find('[data-testid="scan-status"]'));
+  const commandValue = () => s.exec('return document.querySelector("input[name=command]").value');
+
+  // 1. First run.
+  const note = await s.until("the first-run note", 15_000, () =>
+    s.exec('return document.querySelector("[data-testid=first-run-note]")?.textContent ?? null'),
+  );
+  if (!/allowed|authori[sz]ed|permission/i.test(note)) throw new Error(`the first-run note does not speak of permission: ${note}`);
+  await shot(s, "first-run");
+  await s.click(await s.find('[data-testid="first-run-dismiss"]'));
+  await s.until("the note to go", 5_000, () => s.exec('return !document.querySelector("[data-testid=first-run-note]")'));
+
+  // 2. Controls only: target field, then the builder's Scan and Target tabs.
+  await s.replaceText(await s.find("input[name=target]"), "127.0.0.1");
+  await s.click(await s.findByText("button", "Build the command, option by option"));
+  await s.click(await s.find("#builder-tab-scan"));
+  await s.click(await s.find('#builder-tcp-scan option[value="T"]'));
+  await s.click(await s.find("#builder-version"));
+  await s.click(await s.find("#builder-tab-target"));
+  await s.replaceText(await s.find("#builder-ports"), PORTS);
+  const want = `portolan -sT -sV -p ${PORTS} 127.0.0.1`;
+  await s.until(`the command line ${want}`, 10_000, async () => (await commandValue()) === want);
+  await s.until("the command to be valid", 15_000, async () =>
+    (await s.text(await s.find('[data-testid="command-check"]'))).startsWith("Valid:"),
+  );
+  await shot(s, "building-a-scan");
+  await s.click(await s.find('[data-testid="profile-save-open"]'));
+  await s.replaceText(await s.find('[data-testid="profile-name"]'), PROFILE);
+  await s.replaceText(await s.find('[data-testid="profile-description"]'), "The lab's services, with versions");
+  const saved = await s.text(await s.find('[data-testid="profile-args"]'));
+  if (saved !== `-sT -sV -p ${PORTS}`) throw new Error(`the profile would save ${saved}`);
+  await s.click(await s.find('[data-testid="profile-save"]'));
+  await s.until("the profile to be listed and chosen", 10_000, () =>
+    s.exec(`const sel = document.querySelector('[data-testid="profile-select"]');
+      return sel.selectedOptions[0]?.textContent === ${JSON.stringify(PROFILE)} && sel.selectedOptions[0].parentElement.label === "My profiles";`),
+  );
+  log("profile saved from the controls:", saved);
+
+  // 3. Run it; the filtered port explains itself.
+  const runProfile = async (label) => {
+    await s.until(`the profile's command (${label})`, 10_000, async () => (await commandValue()) === want);
+    await s.click(await s.find("button[type=submit]"));
+    await s.until(`the ${label} scan to finish`, 90_000, async () => {
+      const t = await status();
+      if (/Interrupted|Failed/.test(t)) throw new Error(`the ${label} scan ended as ${t}`);
+      return t.includes("Done");
+    }, 200);
+    return s.exec(`return [...document.querySelectorAll('[role="grid"][aria-label="Ports"] [role="row"]:not(.head)')]
+      .map((r) => [...r.querySelectorAll('[role="gridcell"]')].map((c) => c.textContent.trim()));`);
+  };
+  const first = await runProfile("first");
+  const stateOf = (rows, port) => rows.find((r) => r[0].startsWith(`${port}/`))?.[1];
+  for (const [p, st] of [[22, "open"], [80, "open"], [8080, "open"], [9999, "filtered"]]) {
+    if (stateOf(first, p) !== st) throw new Error(`first scan: ${p} is ${stateOf(first, p)}, not ${st}: ${JSON.stringify(first)}`);
+  }
+  if (stateOf(first, 9090) === "open") throw new Error("9090 open before its listener started");
+  await shot(s, "reading-results");
+  await s.click(await s.find('[data-testid="explain-state-9999-tcp"]'));
+  const panel = await s.until("the explanation", 5_000, () =>
+    s.exec('return document.querySelector("[data-testid=explain-panel]")?.textContent ?? null'),
+  );
+  const arrows = await s.exec('return document.querySelector("[data-testid=explain-diagram]")?.textContent ?? ""');
+  if (!/filtered/i.test(panel) || !/SYN/.test(arrows)) throw new Error(`explanation of filtered: ${panel} / diagram ${arrows}`);
+  await shot(s, "explanation-of-filtered");
+  log("filtered explained; diagram:", arrows.replace(/\s+/g, " ").trim());
+
+  // 4. The change: 9090 opens; the same profile runs again.
+  servers.push(await listen(9090));
+  const second = await runProfile("second");
+  if (stateOf(second, 9090) !== "open") throw new Error(`second scan: 9090 is ${stateOf(second, 9090)}`);
+
+  // 5. History: search, then Compare the two scans.
+  await s.click(await s.findByText("header button", "History"));
+  const q = await s.find('input[aria-label="Search the history"]');
+  await s.replaceText(q, "service:ssh open:22");
+  await s.click(await s.findByText(".history button", "Search"));
+  const hits = await s.until("the history search", 20_000, async () => {
+    const rows = await s.exec(`return [...document.querySelectorAll('table[aria-label="Search results"] tbody tr')].map((r) => r.textContent)`);
+    return rows.length > 0 ? rows : null;
+  });
+  const mine = hits.filter((r) => r.includes("127.0.0.1") && r.includes("22/tcp"));
+  if (mine.length !== 2) throw new Error(`service:ssh open:22 found ${mine.length} of the two scans: ${JSON.stringify(hits)}`);
+  await shot(s, "history-search");
+  await s.click(await s.findByText(".history button", "Show all scans"));
+  const boxes = await s.until("the stored scans", 10_000, async () => {
+    const b = await s.findAll('input[type=checkbox][aria-label^="Compare scan"]');
+    return b.length >= 2 ? b : null;
+  });
+  await s.click(boxes[0]);
+  await s.click(boxes[1]);
+  await s.click(await s.findByText(".history button", "Compare the two ticked"));
+  const diff = await s.until("the comparison", 20_000, () =>
+    s.exec('return document.querySelector("section[aria-label=Compare]")?.textContent ?? null'),
+  );
+  if (!/9090/.test(diff) || !/open/i.test(diff)) throw new Error(`the comparison does not show 9090 opened: ${diff}`);
+  await shot(s, "compare");
+  log("compare:", diff.replace(/\s+/g, " ").trim().slice(0, 200));
+  await s.click(await s.findByText(".history button", "Close"));
+
+  // 6. CSV through the native Save dialog.
+  await s.click(await s.find('select[aria-label="Save format"] option[value="csv"]'));
+  const csvPath = join(HOME, "lab-check.csv");
+  await s.click(await s.findByText("header button", "Save as"));
+  answerDialog("Save the scan", csvPath);
+  await s.until("the CSV file", 15_000, () => existsSync(csvPath));
+  await s.until("the saved message", 5_000, async () => (await s.text(await s.find('[data-testid="file-message"]'))).includes(csvPath));
+  const [head, ...rows] = csvRows(readFileSync(csvPath, "utf8")).filter((r) => r.length > 1);
+  const col = (name) => {
+    const i = head.indexOf(name);
+    if (i < 0) throw new Error(`CSV header has no ${name}: ${head}`);
+    return i;
+  };
+  const got = rows.map((r) => `${r[col("host")]} ${r[col("port")]}/${r[col("protocol")]} ${r[col("state")]}`).sort();
+  const shown = second.map((r) => `127.0.0.1 ${r[0]} ${r[1]}`).sort();
+  if (JSON.stringify(got) !== JSON.stringify(shown)) throw new Error(`CSV rows ${JSON.stringify(got)} differ from the window's ${JSON.stringify(shown)}`);
+  const ssh = rows.find((r) => r[col("port")] === "22");
+  if (ssh[col("service")] !== "ssh" || !ssh[col("version")].includes("OpenSSH")) throw new Error(`CSV row for 22: ${ssh}`);
+  log("CSV:", got.join(" | "));
+  await shot(s, "exported");
+  log("PASS");
+} catch (e) {
+  failed = true;
+  console.error("[workflow-test] FAIL:", e instanceof Error ? e.message : e);
+  if (session) await shot(session, "failure").catch(() => {});
+} finally {
+  if (session) await session.quit();
+  driver.stop();
+  for (const srv of servers) srv.close();
+}
+await sleep(100);
+process.exit(failed ? 1 : 0);
