@@ -307,3 +307,36 @@ describe("dropped files through the Tauri backend", () => {
     }
   });
 });
+
+describe("search paging", () => {
+  it("shows a hundred hits, and a hundred more on request while more match", async () => {
+    // A history where 250 hosts run ssh: each search answers up to `limit` of them, as the store does.
+    const hit = (i: number) => ({
+      scan_id: i + 1,
+      host_id: i + 1,
+      ip: `198.18.${i >> 8}.${i & 255}`,
+      state: "up",
+      hostnames: [],
+      open_ports: ["22/tcp"],
+      scan_started: 1795000000 + i,
+    });
+    const limits: number[] = [];
+    const { user } = history({
+      search: (_q, limit) => {
+        limits.push(limit);
+        const n = Math.min(limit, 250);
+        return { scans: [], hosts: Array.from({ length: n }, (_, i) => hit(i)), truncated: limit < 250 };
+      },
+    });
+    await user.type(box(), "service:ssh{Escape}{Enter}");
+    const rows = () => screen.getByRole("table", { name: "Search results" }).querySelectorAll("tbody tr").length;
+    await waitFor(() => expect(rows()).toBe(100));
+    expect(screen.getByTestId("search-summary")).toHaveTextContent("100 hosts in 0 scans (more match)");
+    await user.click(screen.getByRole("button", { name: "Show 100 more" }));
+    await waitFor(() => expect(rows()).toBe(200));
+    await user.click(screen.getByRole("button", { name: "Show 100 more" }));
+    await waitFor(() => expect(rows()).toBe(250));
+    expect(screen.queryByRole("button", { name: "Show 100 more" })).toBeNull();
+    expect(limits).toEqual([100, 200, 300]);
+  });
+});

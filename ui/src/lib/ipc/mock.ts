@@ -65,7 +65,7 @@ export interface MockOptions {
   /** Stands in for `portolan diff` of two stored scans. */
   compare?: (a: number, b: number) => Comparison;
   /** Stands in for the history's search language. */
-  search?: (query: string) => SearchResults;
+  search?: (query: string, limit: number) => SearchResults;
   /** Stands in for `portolan history import` (throw an IpcError to refuse); by default every file imports. */
   importFiles?: (paths: string[]) => string;
   /** Stands in for `portolan diff FILE1 FILE2`. */
@@ -236,9 +236,9 @@ export class MockBackend implements Backend {
       .map((h) => h.summary);
   }
 
-  async historySearch(query: string, _limit: number): Promise<SearchResults> {
+  async historySearch(query: string, limit: number): Promise<SearchResults> {
     if (!this.opts.search) throw unavailable;
-    return this.opts.search(query);
+    return this.opts.search(query, limit);
   }
 
   async historyOpen(id: number): Promise<ScanReport> {
