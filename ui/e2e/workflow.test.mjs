@@ -199,7 +199,13 @@ try {
   const diff = await s.until("the comparison", 20_000, () =>
     s.exec('return document.querySelector("section[aria-label=Compare]")?.textContent ?? null'),
   );
-  if (!/9090/.test(diff) || !/open/i.test(diff)) throw new Error(`the comparison does not show 9090 opened: ${diff}`);
+  const changes = await s.exec(`return [...document.querySelectorAll('table[aria-label="Changes"] tbody tr')]
+      .map((r) => [...r.querySelectorAll("td")].map((c) => c.textContent.replace(/\\s+/g, " ").trim()))`);
+  const opened = changes.find((r) => r.some((c) => c === "port 9090/tcp"));
+  if (!opened || opened.at(-2) !== "closed" || opened.at(-1) !== "open") {
+    throw new Error(`the comparison does not show 9090/tcp going from closed to open: ${JSON.stringify(changes)}`);
+  }
+  if (changes.some((r) => r.some((c) => /^port (22|80|8080)\/tcp$/.test(c)))) throw new Error(`unchanged ports listed: ${JSON.stringify(changes)}`);
   await shot(s, "compare");
   log("compare:", diff.replace(/\s+/g, " ").trim().slice(0, 200));
   await s.click(await s.findByText(".history button", "Close"));

@@ -89,8 +89,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    // `--stream-json` only chooses how results reach the caller (the desktop app passes it to every scan); the
+    // command line printed in outputs and stored in the history is the scan the user asked for.
     let command_line = std::iter::once("portolan".to_owned())
-        .chain(args.iter().cloned())
+        .chain(args.iter().filter(|a| *a != "--stream-json").cloned())
         .collect::<Vec<_>>()
         .join(" ");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -441,6 +441,8 @@ fn a_scan_killed_with_sigkill_leaves_an_interrupted_consistent_history() {
         let scans = s.list(10, 0).await.unwrap();
         assert_eq!(scans.len(), 1);
         assert_eq!(scans[0].status, ScanStatus::Interrupted, "dead writer's scan reads as interrupted");
+        // The stream is how the app reads a scan, not part of the scan: the stored command is the user's.
+        assert_eq!(scans[0].args, format!("portolan -sT -Pn -n -p- --max-rate 2000 --history {db_s} 127.0.0.1"));
         let r = s.report(scans[0].id).await.unwrap();
         assert_eq!(r.hosts.len(), 1);
         assert!(r.run_stats.is_none());
