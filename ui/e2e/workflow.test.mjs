@@ -7,7 +7,9 @@
 //   4. a listener opens on 9090 (the change) and the same profile runs again;
 //   5. History finds both scans by `service:ssh open:22`; Compare of the two shows 9090 opened;
 //   6. the second scan is exported as CSV through the native Save dialog (typed into with xdotool, since
-//      WebDriver reaches only the web view), and its rows equal the ports the window shows.
+//      WebDriver reaches only the web view), and its rows equal the ports the window shows;
+//   7. both scans saved as XML and compared as files show the same change;
+//   8. a Zenmap scan_profile.usp imports through the Open dialog.
 // The screenshots of each step (the beginner walk-through) go to $OUT as wf-NN-*.png.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -83,15 +85,44 @@ function csvRows(text) {
   return rows;
 }
 
-/** Types `path` into the native file dialog titled `title` and confirms it (xdotool; bounded waits). */
-function answerDialog(title, path) {
-  const wid = execFileSync("xdotool", ["search", "--sync", "--name", title], { encoding: "utf8", timeout: 15_000 })
-    .trim()
-    .split("\n")[0];
-  execFileSync("xdotool", ["windowfocus", "--sync", wid], { timeout: 5_000 });
-  execFileSync("xdotool", ["key", "--clearmodifiers", "ctrl+a"], { timeout: 5_000 });
-  execFileSync("xdotool", ["type", "--delay", "15", path], { timeout: 15_000 });
-  execFileSync("xdotool", ["key", "Return"], { timeout: 5_000 });
+/**
+ * Types `path` into the native file dialog titled `title` and confirms it (xdotool; bounded waits). A Save
+ * dialog has its name field focused (select all, type over it); an Open dialog takes a path after Ctrl+L.
+ * Waits for the dialog to go, so the next dialog with the same title is a new one.
+ */
+function answerDialog(title, path, mode = "save") {
+  const x = (args, timeout = 5_000) => execFileSync("xdotool", args, { encoding: "utf8", timeout });
+  const wid = x(["search", "--sync", "--onlyvisible", "--name", title], 15_000).trim().split("\n")[0];
+  x(["windowfocus", "--sync", wid]);
+  x(["key", "--clearmodifiers", mode === "save" ? "ctrl+a" : "ctrl+l"]);
+  x(["type", "--delay", "15", path], 15_000);
+  // The Open dialog's location field may show completions that take the first Return: press it again while
+  // the dialog stays (at most three times).
+  execFileSync("sleep", ["0.3"]);
+  x(["key", "Return"]);
+  let presses = 1;
+  let next = Date.now() + 1_500;
+  const end = Date.now() + 10_000;
+  const open = () => {
+    try {
+      return x(["search", "--onlyvisible", "--name", title]).trim().split("\n").includes(wid);
+    } catch {
+      return false; // xdotool exits 1 when no window matches
+    }
+  };
+  while (open()) {
+    if (presses < 3 && Date.now() > next) {
+      try {
+        // Fails, and presses nothing, when the dialog has gone meanwhile.
+        x(["windowfocus", "--sync", wid]);
+        x(["key", "Return"]);
+      } catch {}
+      presses += 1;
+      next = Date.now() + 1_500;
+    }
+    if (Date.now() > end) throw new Error(`the dialog "${title}" is still open after answering ${path}`);
+    execFileSync("sleep", ["0.1"]);
+  }
 }
 
 const servers = await Promise.all([
@@ -230,6 +261,53 @@ try {
   if (ssh[col("service")] !== "ssh" || !ssh[col("version")].includes("OpenSSH")) throw new Error(`CSV row for 22: ${ssh}`);
   log("CSV:", got.join(" | "));
   await shot(s, "exported");
+
+  // 7. Both scans saved as XML through the dialog, then compared as files (History's "Compare two files…",
+  //    whose two Open dialogs ask for the older scan, then the newer).
+  await s.click(await s.find('select[aria-label="Save format"] option[value="xml"]'));
+  const scanTabs = await s.findAll('[role="tablist"][aria-label="Scans"] [role="tab"]');
+  const xmls = [join(HOME, "before.xml"), join(HOME, "after.xml")];
+  for (const [i, file] of xmls.entries()) {
+    await s.click(scanTabs[scanTabs.length - 2 + i]);
+    await s.click(await s.findByText("header button", "Save as"));
+    answerDialog("Save the scan", file);
+    await s.until(`${file}`, 15_000, () => existsSync(file));
+  }
+  await s.click(await s.findByText("header button", "History"));
+  await s.click(await s.findByText(".history button", "Compare two files"));
+  answerDialog("Open a saved scan", xmls[0], "open");
+  answerDialog("Open a saved scan", xmls[1], "open");
+  const fileChanges = await s.until("the comparison of the files", 20_000, () =>
+    s.exec(`const rows = [...document.querySelectorAll('table[aria-label="Changes"] tbody tr')];
+      return rows.length ? rows.map((r) => [...r.querySelectorAll("td")].map((c) => c.textContent.replace(/\\s+/g, " ").trim())) : null;`),
+  );
+  const fileOpened = fileChanges.find((r) => r.some((c) => c === "port 9090/tcp"));
+  if (!fileOpened || fileOpened.at(-2) !== "closed" || fileOpened.at(-1) !== "open") {
+    throw new Error(`comparing the saved files does not show 9090/tcp opened: ${JSON.stringify(fileChanges)}`);
+  }
+  log("compare of two saved XML files: 9090/tcp closed -> open");
+  await s.click(await s.findByText(".history button", "Close"));
+
+  // 8. Zenmap's profile file, through the Open dialog: a profile the scanner accepts is imported, a section
+  //    without a command is skipped with its reason.
+  const usp = join(HOME, "scan_profile.usp");
+  writeFileSync(
+    usp,
+    "# Zenmap profiles\n[Web servers]\ncommand = nmap -sT -p 80,443,8080 -T4\ndescription = The usual web ports\n\n[Broken]\ndescription = no command here\n",
+  );
+  await s.click(await s.find('[data-testid="profile-import"]'));
+  answerDialog("Import Zenmap profiles", usp, "open");
+  const imported = await s.until("the import result", 20_000, () =>
+    s.exec('return document.querySelector("[data-testid=profile-import-result]")?.textContent ?? null'),
+  );
+  if (!/Imported 1 profile/.test(imported) || !imported.includes("Web servers") || !imported.includes("[Broken]")) {
+    throw new Error(`Zenmap import: ${imported}`);
+  }
+  await s.until("the imported profile in the list", 5_000, () =>
+    s.exec(`return [...document.querySelectorAll('[data-testid="profile-select"] optgroup[label="My profiles"] option')]
+      .some((o) => o.textContent === "Web servers");`),
+  );
+  log("Zenmap import:", imported.replace(/\s+/g, " ").trim());
   log("PASS");
 } catch (e) {
   failed = true;
