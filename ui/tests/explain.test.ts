@@ -16,6 +16,7 @@ import {
   PORT_STATES,
   REASON_EXPLANATIONS,
   STATE_EXPLANATIONS,
+  explainService,
 } from "../src/lib/explain/meanings";
 import { SCAN_KINDS, scanKindFor, scanKindOf, sequence, type ScanKind, type Sequence } from "../src/lib/explain/sequence";
 import { fakeParse, recordedScan } from "./helpers";
@@ -360,5 +361,31 @@ describe("first-run note", () => {
     await waitFor(() => expect(backend.parseCalls.length).toBeGreaterThan(0));
     await new Promise((r) => setTimeout(r, 20));
     expect(screen.queryByTestId("first-run-note")).toBeNull();
+  });
+});
+
+describe("the Service column explained", () => {
+  it("says what tcpwrapped, a table guess and an unknown service mean, and nothing for a probed name", () => {
+    expect(explainService("tcpwrapped", "probed")).toMatch(/closed it without sending anything/);
+    expect(explainService("http-alt", "table")).toMatch(/"http-alt" is only the usual service for this port number/);
+    expect(explainService("unknown", "table")).toMatch(/No service is known/);
+    expect(explainService(null, null)).toMatch(/No service is known/);
+    expect(explainService("ssh", "probed")).toBeNull();
+  });
+
+  it("shows the note in the panel, as text", async () => {
+    const { default: ExplainPanel } = await import("../src/lib/components/ExplainPanel.svelte");
+    render(ExplainPanel, {
+      props: { subject: "port 9090/tcp", state: "open", reason: "syn-ack", scan: "connect", port: 9090,
+               service: { name: "tcpwrapped", method: "probed" }, onclose: () => {} },
+    });
+    expect(screen.getByTestId("explain-service")).toHaveTextContent("closed it without sending anything");
+    render(ExplainPanel, {
+      props: { subject: "port 22/tcp", state: "open", reason: "syn-ack", scan: "connect", port: 22,
+               service: { name: "<img src=x onerror=alert(1)>", method: "table" }, onclose: () => {} },
+    });
+    const notes = screen.getAllByTestId("explain-service");
+    expect(notes[1]).toHaveTextContent('"<img src=x onerror=alert(1)>" is only the usual service');
+    expect(document.querySelector(".explain img")).toBeNull();
   });
 });

@@ -340,3 +340,25 @@ describe("search paging", () => {
     expect(limits).toEqual([100, 200, 300]);
   });
 });
+
+describe("export from the history", () => {
+  it("saves a stored scan in the header's format without opening a tab", async () => {
+    const backend = backendWith({ saveDialogPath: (format) => `/home/u/scan.${format}` });
+    const user = userEvent.setup();
+    const opened: string[] = [];
+    render(HistoryView, { props: { backend, onopen: (t: string) => void opened.push(t), onclose: () => {}, saveFormat: "csv" } });
+    const table = await screen.findByRole("table", { name: "Stored scans" });
+    const first = lab.list[0]!;
+    const row = await waitFor(() => {
+      const r = within(table).getAllByRole("row").find((tr) => tr.textContent?.includes(first.args));
+      expect(r).toBeDefined();
+      return r!;
+    });
+    await user.click(within(row).getByRole("button", { name: "Export" }));
+    await waitFor(() => expect(backend.saved).toHaveLength(1));
+    expect(backend.saved[0]!.format).toBe("csv");
+    expect(backend.saved[0]!.report).toEqual(lab.reports[String(first.id)]);
+    expect(screen.getByRole("status")).toHaveTextContent(`Exported scan ${first.id} to /home/u/scan.csv.`);
+    expect(opened).toEqual([]);
+  });
+});

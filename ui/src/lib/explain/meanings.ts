@@ -313,3 +313,21 @@ export const HOST_STATE_EXPLANATIONS: Record<string, Explanation> = {
     next: "Nothing to fix.",
   },
 };
+
+/**
+ * What the Service column means for a port, when that needs saying: a name from the services table (a guess by
+ * port number), a connection closed without a word (`tcpwrapped`), or nothing known. `null` when version
+ * detection named the service from its answers, which needs no explanation.
+ */
+export function explainService(name: string | null | undefined, method: string | null | undefined): string | null {
+  if (name === "tcpwrapped") {
+    return "tcpwrapped: the port accepted the connection and then closed it without sending anything, whatever was asked. Often a TCP wrapper or firewall rule that admits only some addresses, or a service that waits for its own protocol; the port is open, but what runs there stays unknown.";
+  }
+  if (!name || name === "unknown") {
+    return "No service is known for this port: the services table has no name for it and version detection (-sV) did not run or did not recognise the answers.";
+  }
+  if (method === "table") {
+    return `"${name}" is only the usual service for this port number, from the services table; nothing was asked of it. Version detection (-sV) asks the service itself.`;
+  }
+  return null;
+}
