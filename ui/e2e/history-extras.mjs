@@ -6,16 +6,9 @@
 //   4. "Which hosts run…" lists the hosts of the stored scans running http, from the CLI's search JSON;
 //   5. a host's timeline shows the ports opened and closed between three real scans of loopback listeners.
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { env, listen, screenshots } from "./harness.mjs";
 import { Session, sleep, startDriver } from "./webdriver.mjs";
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (run through tools/window-test)`);
-  return v;
-};
 const APP = env("APP");
 const CLI = env("CLI");
 const DRIVER = env("DRIVER");
@@ -24,20 +17,8 @@ const OUT = env("OUT");
 const PORT = 4445;
 const [P1, P2, P3] = [18081, 18082, 18083];
 
-mkdirSync(OUT, { recursive: true });
 const log = (...a) => console.log("[history-extras]", ...a);
-let step = 0;
-async function shot(s, name) {
-  const file = join(OUT, `hx-${String(++step).padStart(2, "0")}-${name}.png`);
-  writeFileSync(file, await s.screenshot());
-}
-function listen(port) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer((sock) => sock.end());
-    srv.on("error", reject);
-    srv.listen(port, "127.0.0.1", () => resolve(srv));
-  });
-}
+const shot = screenshots(OUT, "hx-", log);
 const close = (srv) => new Promise((r) => srv.close(() => r()));
 // The scanner records each scan in the user's default history, which the app reads too.
 const scan = () => execFileSync(CLI, ["-sT", "-Pn", "-p", `${P1},${P2},${P3}`, "127.0.0.1"], { encoding: "utf8" });

@@ -12,16 +12,9 @@
 //   5. cancelling the long scan marks it interrupted and keeps what it found.
 // Screenshots of each step go to $OUT.
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { env, listen, screenshots } from "./harness.mjs";
 import { Session, sleep, startDriver } from "./webdriver.mjs";
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (run through tools/window-test)`);
-  return v;
-};
 const APP = env("APP");
 const CLI = env("CLI");
 const DRIVER = env("DRIVER");
@@ -33,22 +26,9 @@ const PORT = 4444;
 // ordinary user works because the runner lowers ip_unprivileged_port_start inside the namespace.
 const LISTEN = [22, 80, 8080];
 
-mkdirSync(OUT, { recursive: true });
 const log = (...a) => console.log("[window-test]", ...a);
-let step = 0;
-async function shot(s, name) {
-  const file = join(OUT, `${String(++step).padStart(2, "0")}-${name}.png`);
-  writeFileSync(file, await s.screenshot());
-  log("screenshot", file);
-}
+const shot = screenshots(OUT, "", log);
 
-function listen(port) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer((sock) => sock.end());
-    srv.on("error", reject);
-    srv.listen(port, "127.0.0.1", () => resolve(srv));
-  });
-}
 
 /** The port lines of normal output ("22/tcp open ssh") and its "Not shown" line, which both sides print. */
 function portLines(text) {

@@ -12,16 +12,11 @@
 //   8. a Zenmap scan_profile.usp imports through the Open dialog.
 // The screenshots of each step (the beginner walk-through) go to $OUT as wf-NN-*.png.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { env, listen, screenshots } from "./harness.mjs";
 import { Session, sleep, startDriver } from "./webdriver.mjs";
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (run through tools/window-test)`);
-  return v;
-};
 const APP = env("APP");
 const DRIVER = env("DRIVER");
 const OUT = env("OUT");
@@ -29,38 +24,8 @@ const HOME = env("HOME");
 const PORT = 4444;
 const PORTS = "22,80,8080,9090,9999";
 const PROFILE = "Lab check";
-mkdirSync(OUT, { recursive: true });
-const log = (...a) => console.log("[workflow-test]", ...a);
-let step = 0;
-async function shot(s, name) {
-  // The screenshot is of the last frame painted: wait for two frames and a moment, or it shows the step before.
-  await s.cmd("POST", "/execute/async", {
-    script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-    args: [],
-  });
-  await sleep(400);
-  const file = join(OUT, `wf-${String(++step).padStart(2, "0")}-${name}.png`);
-  writeFileSync(file, await s.screenshot());
-  log("screenshot", file);
-}
-
-/** A loopback listener: `greet` is written on connect (a banner), `http` answers one request like a web server. */
-function listen(port, { greet = null, http = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer((sock) => {
-      sock.on("error", () => {});
-      sock.setTimeout(10_000, () => sock.destroy());
-      if (greet) sock.write(greet);
-      if (http) {
-        sock.once("data", () =>
-          sock.end("HTTP/1.1 200 OK\r\nServer: lab-httpd/1.0\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"),
-        );
-      } else if (!greet) sock.end();
-    });
-    srv.on("error", reject);
-    srv.listen(port, "127.0.0.1", () => resolve(srv));
-  });
-}
+const log = (...a) => console.log(new Date().toISOString().slice(11, 23), "[workflow-test]", ...a);
+const shot = screenshots(OUT, "wf-", log);
 
 /** The CSV's fields, with RFC 4180 quoting. */
 function csvRows(text) {
@@ -140,6 +105,7 @@ try {
   const commandValue = () => s.exec('return document.querySelector("input[name=command]").value');
 
   // 1. First run.
+  log("step 1");
   const note = await s.until("the first-run note", 15_000, () =>
     s.exec('return document.querySelector("[data-testid=first-run-note]")?.textContent ?? null'),
   );
@@ -149,6 +115,7 @@ try {
   await s.until("the note to go", 5_000, () => s.exec('return !document.querySelector("[data-testid=first-run-note]")'));
 
   // 2. Controls only: target field, then the builder's Scan and Target tabs.
+  log("step 2");
   await s.replaceText(await s.find("input[name=target]"), "127.0.0.1");
   await s.click(await s.findByText("button", "Build the command, option by option"));
   await s.click(await s.find("#builder-tab-scan"));
@@ -175,6 +142,7 @@ try {
   log("profile saved from the controls:", saved);
 
   // 3. Run it; the filtered port explains itself.
+  log("step 3");
   const runProfile = async (label) => {
     await s.until(`the profile's command (${label})`, 10_000, async () => (await commandValue()) === want);
     await s.click(await s.find("button[type=submit]"));
@@ -203,11 +171,13 @@ try {
   log("filtered explained; diagram:", arrows.replace(/\s+/g, " ").trim());
 
   // 4. The change: 9090 opens; the same profile runs again.
+  log("step 4");
   servers.push(await listen(9090));
   const second = await runProfile("second");
   if (stateOf(second, 9090) !== "open") throw new Error(`second scan: 9090 is ${stateOf(second, 9090)}`);
 
   // 5. History: search, then Compare the two scans.
+  log("step 5");
   await s.click(await s.findByText("header button", "History"));
   const q = await s.find('input[aria-label="Search the history"]');
   await s.replaceText(q, "service:ssh open:22");
@@ -242,6 +212,7 @@ try {
   await s.click(await s.findByText(".history button", "Close"));
 
   // 6. CSV through the native Save dialog.
+  log("step 6");
   await s.click(await s.find('select[aria-label="Save format"] option[value="csv"]'));
   const csvPath = join(HOME, "lab-check.csv");
   await s.click(await s.findByText("header button", "Save as"));
@@ -263,6 +234,7 @@ try {
   await shot(s, "exported");
 
   // 7. Both scans saved as XML through the dialog, then compared as files (History's "Compare two files…",
+  log("step 7");
   //    whose two Open dialogs ask for the older scan, then the newer).
   await s.click(await s.find('select[aria-label="Save format"] option[value="xml"]'));
   const scanTabs = await s.findAll('[role="tablist"][aria-label="Scans"] [role="tab"]');
@@ -289,6 +261,7 @@ try {
   await s.click(await s.findByText(".history button", "Close"));
 
   // 8. Zenmap's profile file, through the Open dialog: a profile the scanner accepts is imported, a section
+  log("step 8");
   //    without a command is skipped with its reason.
   const usp = join(HOME, "scan_profile.usp");
   writeFileSync(
@@ -296,7 +269,9 @@ try {
     "# Zenmap profiles\n[Web servers]\ncommand = nmap -sT -p 80,443,8080 -T4\ndescription = The usual web ports\n\n[Broken]\ndescription = no command here\n",
   );
   await s.click(await s.find('[data-testid="profile-import"]'));
+  log("import: the Open dialog");
   answerDialog("Import Zenmap profiles", usp, "open");
+  log("import: answered");
   const imported = await s.until("the import result", 20_000, () =>
     s.exec('return document.querySelector("[data-testid=profile-import-result]")?.textContent ?? null'),
   );

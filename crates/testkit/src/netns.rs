@@ -104,8 +104,15 @@ pub(crate) fn list() -> Result<Vec<String>, LabError> {
 
 /// The pid encoded in a lab namespace name, if it is one.
 pub(crate) fn owner_pid(netns: &str) -> Option<u32> {
+    // Only the whole shape `pl-<pid>-<counter>-<name>` is a lab's: another tool's `pl-win-1234` once read as
+    // owner "win" (base 36), dead, and lost its namespace and processes to this cleanup.
     let rest = netns.strip_prefix(PREFIX)?;
-    let pid36 = rest.split('-').next()?;
+    let mut parts = rest.splitn(3, '-');
+    let (pid36, counter36, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let base36 = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
+    if !base36(counter36) || name.is_empty() {
+        return None;
+    }
     u32::from_str_radix(pid36, 36).ok()
 }
 
@@ -177,6 +184,9 @@ mod tests {
         let name = format!("{PREFIX}{}-{}-scanner", base36(4_194_303), base36(7));
         assert_eq!(owner_pid(&name), Some(4_194_303));
         assert_eq!(owner_pid("other-ns"), None);
+        // Not a lab's: too few parts.
+        assert_eq!(owner_pid("pl-win-14783"), None);
+        assert_eq!(owner_pid("pl-1a-2b-"), None);
         assert_eq!(base36(0), "0");
         assert_eq!(base36(35), "z");
         assert_eq!(base36(36), "10");
