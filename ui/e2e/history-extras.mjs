@@ -55,7 +55,7 @@ try {
   log("services tab:", services.slice(0, 120).replace(/\s+/g, " "));
 
   // 2. History opens and registers for drops.
-  await s.click(await s.findByText("header button", "History"));
+  await s.clickEnabled("header button", "History");
   await s.until("the stored scans", 20_000, () => s.exec('return document.querySelectorAll("table[aria-label=\\"Stored scans\\"] tbody tr").length >= 4'));
   await sleep(500);
   const alerts = await s.exec('return [...document.querySelectorAll(".history [role=alert]")].map((a) => a.textContent)');
@@ -80,10 +80,10 @@ try {
   await s.cmd("POST", `/element/${q}/value`, { text: "\uE00C" }); // Escape
 
   // 4. Which hosts run http, across the history.
-  await s.click(await s.findByText(".history button", "Which hosts run"));
+  await s.clickEnabled(".history button", "Which hosts run");
   const name = await s.find('[data-testid="service-lookup"] input');
   await s.replaceText(name, "http");
-  await s.click(await s.findByText('[data-testid="service-lookup"] button', "Find"));
+  await s.clickEnabled('[data-testid="service-lookup"] button', "Find");
   const rows = await s.until("the lookup's rows", 20_000, async () => {
     const r = await s.exec('return [...document.querySelectorAll("[data-testid=service-lookup] tbody tr")].map((r) => r.textContent)');
     return r.length && !r[0].includes("No stored scan") ? r : null;
@@ -95,7 +95,7 @@ try {
   // 5. Timeline of 127.0.0.1.
   await s.replaceText(q, "host:127.0.0.1");
   await s.cmd("POST", `/element/${q}/value`, { text: "\uE00C" });
-  await s.click(await s.findByText(".history button", "Search"));
+  await s.clickEnabled(".history button", "Search");
   await s.until("the search hits", 20_000, () => s.exec('return document.querySelectorAll("table[aria-label=\\"Search results\\"] tbody tr").length >= 3'));
   await s.click(await s.findByText('table[aria-label="Search results"] button', "History of this host"));
   const changes = await s.until("the timeline", 20_000, async () => {

@@ -124,7 +124,7 @@ try {
   await s.until("the long command to be valid", 15_000, async () =>
     (await s.text(await s.find('[data-testid="command-check"]'))).startsWith("Valid:"),
   );
-  await s.click(await s.find("button[type=submit]"));
+  await s.clickEnabled("button[type=submit]");
   await s.until("the long scan to run", 15_000, async () => (await status()).includes("Scanning"));
 
   // 3b. Target + profile, the way a new user starts: the quick profile, slowed so it can be watched.
@@ -137,7 +137,7 @@ try {
   await s.until("the quick command to be valid", 15_000, async () =>
     (await s.text(await s.find('[data-testid="command-check"]'))).startsWith("Valid:"),
   );
-  await s.click(await s.find("button[type=submit]"));
+  await s.clickEnabled("button[type=submit]");
   let openWhileRunning = null;
   let bothRunning = false;
   const end = Date.now() + 60_000;
@@ -180,10 +180,10 @@ try {
 
   // 3c. The history recorded the quick scan (the scanner writes it; the window reads it back): a search in
   // the history's language finds the host with its open ports, and the scan opens into a tab.
-  await s.click(await s.findByText("header button", "History"));
+  await s.clickEnabled("header button", "History");
   const q = await s.find('input[name="history-query"]');
   await s.replaceText(q, "open:22 open:8080 host:127.0.0.1");
-  await s.click(await s.findByText(".history button", "Search"));
+  await s.clickEnabled(".history button", "Search");
   const hit = await s.until("the history search", 20_000, async () => {
     const t = await s.exec('return document.querySelector("[data-testid=search-summary]")?.textContent ?? ""');
     return t.includes("host") ? t : null;
@@ -194,7 +194,7 @@ try {
     throw new Error(`the history search did not find the quick scan: ${hit} ${JSON.stringify(rows)}`);
   }
   await shot(s, "history-search");
-  await s.click(await s.findByText(".history button", "Close"));
+  await s.clickEnabled(".history button", "Close");
   log("history:", hit.trim());
 
   // 4. Cancel the long scan from its own tab.

@@ -134,7 +134,7 @@ try {
   await s.replaceText(await s.find('[data-testid="profile-description"]'), "The lab's services, with versions");
   const saved = await s.text(await s.find('[data-testid="profile-args"]'));
   if (saved !== `-sT -sV -p ${PORTS}`) throw new Error(`the profile would save ${saved}`);
-  await s.click(await s.find('[data-testid="profile-save"]'));
+  await s.clickEnabled('[data-testid="profile-save"]');
   await s.until("the profile to be listed and chosen", 10_000, () =>
     s.exec(`const sel = document.querySelector('[data-testid="profile-select"]');
       return sel.selectedOptions[0]?.textContent === ${JSON.stringify(PROFILE)} && sel.selectedOptions[0].parentElement.label === "My profiles";`),
@@ -145,7 +145,7 @@ try {
   log("step 3");
   const runProfile = async (label) => {
     await s.until(`the profile's command (${label})`, 10_000, async () => (await commandValue()) === want);
-    await s.click(await s.find("button[type=submit]"));
+    await s.clickEnabled("button[type=submit]");
     await s.until(`the ${label} scan to finish`, 90_000, async () => {
       const t = await status();
       if (/Interrupted|Failed/.test(t)) throw new Error(`the ${label} scan ended as ${t}`);
@@ -178,10 +178,10 @@ try {
 
   // 5. History: search, then Compare the two scans.
   log("step 5");
-  await s.click(await s.findByText("header button", "History"));
+  await s.clickEnabled("header button", "History");
   const q = await s.find('input[aria-label="Search the history"]');
   await s.replaceText(q, "service:ssh open:22");
-  await s.click(await s.findByText(".history button", "Search"));
+  await s.clickEnabled(".history button", "Search");
   const hits = await s.until("the history search", 20_000, async () => {
     const rows = await s.exec(`return [...document.querySelectorAll('table[aria-label="Search results"] tbody tr')].map((r) => r.textContent)`);
     return rows.length > 0 ? rows : null;
@@ -189,14 +189,14 @@ try {
   const mine = hits.filter((r) => r.includes("127.0.0.1") && r.includes("22/tcp"));
   if (mine.length !== 2) throw new Error(`service:ssh open:22 found ${mine.length} of the two scans: ${JSON.stringify(hits)}`);
   await shot(s, "history-search");
-  await s.click(await s.findByText(".history button", "Show all scans"));
+  await s.clickEnabled(".history button", "Show all scans");
   const boxes = await s.until("the stored scans", 10_000, async () => {
     const b = await s.findAll('input[type=checkbox][aria-label^="Compare scan"]');
     return b.length >= 2 ? b : null;
   });
   await s.click(boxes[0]);
   await s.click(boxes[1]);
-  await s.click(await s.findByText(".history button", "Compare the two ticked"));
+  await s.clickEnabled(".history button", "Compare the two ticked");
   const diff = await s.until("the comparison", 20_000, () =>
     s.exec('return document.querySelector("section[aria-label=Compare]")?.textContent ?? null'),
   );
@@ -209,13 +209,13 @@ try {
   if (changes.some((r) => r.some((c) => /^port (22|80|8080)\/tcp$/.test(c)))) throw new Error(`unchanged ports listed: ${JSON.stringify(changes)}`);
   await shot(s, "compare");
   log("compare:", diff.replace(/\s+/g, " ").trim().slice(0, 200));
-  await s.click(await s.findByText(".history button", "Close"));
+  await s.clickEnabled(".history button", "Close");
 
   // 6. CSV through the native Save dialog.
   log("step 6");
   await s.click(await s.find('select[aria-label="Save format"] option[value="csv"]'));
   const csvPath = join(HOME, "lab-check.csv");
-  await s.click(await s.findByText("header button", "Save as"));
+  await s.clickEnabled("header button", "Save as");
   answerDialog("Save the scan", csvPath);
   await s.until("the CSV file", 15_000, () => existsSync(csvPath));
   await s.until("the saved message", 5_000, async () => (await s.text(await s.find('[data-testid="file-message"]'))).includes(csvPath));
@@ -241,12 +241,12 @@ try {
   const xmls = [join(HOME, "before.xml"), join(HOME, "after.xml")];
   for (const [i, file] of xmls.entries()) {
     await s.click(scanTabs[scanTabs.length - 2 + i]);
-    await s.click(await s.findByText("header button", "Save as"));
+    await s.clickEnabled("header button", "Save as");
     answerDialog("Save the scan", file);
     await s.until(`${file}`, 15_000, () => existsSync(file));
   }
-  await s.click(await s.findByText("header button", "History"));
-  await s.click(await s.findByText(".history button", "Compare two files"));
+  await s.clickEnabled("header button", "History");
+  await s.clickEnabled(".history button", "Compare two files");
   answerDialog("Open a saved scan", xmls[0], "open");
   answerDialog("Open a saved scan", xmls[1], "open");
   const fileChanges = await s.until("the comparison of the files", 20_000, () =>
@@ -258,7 +258,7 @@ try {
     throw new Error(`comparing the saved files does not show 9090/tcp opened: ${JSON.stringify(fileChanges)}`);
   }
   log("compare of two saved XML files: 9090/tcp closed -> open");
-  await s.click(await s.findByText(".history button", "Close"));
+  await s.clickEnabled(".history button", "Close");
 
   // 8. Zenmap's profile file, through the Open dialog: a profile the scanner accepts is imported, a section
   log("step 8");
@@ -268,7 +268,7 @@ try {
     usp,
     "# Zenmap profiles\n[Web servers]\ncommand = nmap -sT -p 80,443,8080 -T4\ndescription = The usual web ports\n\n[Broken]\ndescription = no command here\n",
   );
-  await s.click(await s.find('[data-testid="profile-import"]'));
+  await s.clickEnabled('[data-testid="profile-import"]');
   log("import: the Open dialog");
   answerDialog("Import Zenmap profiles", usp, "open");
   log("import: answered");
