@@ -190,3 +190,22 @@ describe("profileArgs", () => {
     });
   });
 });
+
+describe("the starting profile in Settings", () => {
+  it("offers the user's own profiles beside the built-ins and saves one as the start", async () => {
+    const { default: SettingsPanel } = await import("../src/lib/components/SettingsPanel.svelte");
+    const backend = new MockBackend({
+      profiles: [{ id: "user-lab", name: "Lab <check>", description: "", args: "-sT -p 22" }],
+    });
+    const user = userEvent.setup();
+    let closed = false;
+    render(SettingsPanel, { props: { backend, settings: { ...DEFAULT_SETTINGS }, onclose: () => (closed = true) } });
+    const start = screen.getByRole("combobox", { name: "Starting profile" }) as HTMLSelectElement;
+    await waitFor(() => expect(group(start, "My profiles")).toEqual(["Lab <check>"]));
+    expect(group(start, "Built-in")).toEqual(PROFILES.map((p) => p.name));
+    await user.selectOptions(start, "user-lab");
+    await user.click(screen.getByRole("button", { name: "Save settings" }));
+    await waitFor(() => expect(closed).toBe(true));
+    expect(backend.settings.default_profile).toBe("user-lab");
+  });
+});

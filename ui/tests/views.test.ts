@@ -239,6 +239,8 @@ describe("privileges", () => {
     const command = screen.getByRole("textbox", { name: "Command" }) as HTMLInputElement;
     // A connect scan needs nothing; the scanner's missing privileges are said once, quietly.
     expect(await screen.findByTestId("privileges")).toHaveTextContent("Connect scans only");
+    expect(screen.getByTestId("privileges")).toHaveTextContent("tests TCP ports by connecting to them");
+    expect(screen.getByTestId("privileges")).toHaveTextContent("For raw-packet scans (SYN, UDP, OS detection): raw-packet scans need privileges");
 
     await user.clear(command);
     await user.type(command, "portolan -sS -p 22 127.0.0.1");
